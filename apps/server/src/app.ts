@@ -1,0 +1,71 @@
+import type { HealthProbe } from '@aihub/core';
+import { createDb, migrate, PrismaApiKeyRepository, PrismaProjectRepository } from '@aihub/db';
+import { createS3Client, storageHealthProbe } from '@aihub/storage';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { apiKeyPrefix, hashApiKey } from './api-keys.js';
+import type { AppDeps } from './context.js';
+import type { Env } from './env.js';
+
+/** The composition root: real clients for every port, plus the way to close them. */
+export interface App {
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export async function createApp(env: Env, logger: Logger): Promise<App> {
+  if (env.AIHUB_MIGRATE_ON_START) {
+    const result = await migrate({ url: env.DATABASE_URL, log: (line) => logger.info(line) });
+    logger.info({ applied: result.applied.length, alreadyApplied: result.alreadyApplied.length }, 'database migrated');
+  }
+  const db = createDb({ url: env.DATABASE_URL, poolMax: env.DB_POOL_MAX, applicationName: 'aihub-server' });
+  // No offline queue: while Redis is down, commands fail at once instead of piling up in memory.
+  const redis = new Redis(env.REDIS_URL, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet; retrying'));
+  const s3 = createS3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    accessKey: env.S3_ACCESS_KEY,
+    secretKey: env.S3_SECRET_KEY,
+  });
+
+  const probes: HealthProbe[] = [
+    { name: 'postgres', ping: async () => void (await db.pool.query('SELECT 1')) },
+    { name: 'redis', ping: async () => void (await redis.ping()) },
+    storageHealthProbe(s3),
+  ];
+  const deps: AppDeps = {
+    projects: new PrismaProjectRepository(db.prisma),
+    apiKeys: new PrismaApiKeyRepository(db.prisma),
+    probes,
+    logger,
+  };
+
+  const root = await deps.projects.ensureRoot(env.AIHUB_ROOT_PROJECT);
+  if (env.AIHUB_BOOTSTRAP_ADMIN_KEY) {
+    // Created once; a bootstrap key that an admin later revoked stays revoked.
+    const key = await deps.apiKeys.ensure({
+      projectId: root.id,
+      name: 'bootstrap-admin',
+      role: 'admin',
+      prefix: apiKeyPrefix(env.AIHUB_BOOTSTRAP_ADMIN_KEY),
+      hash: hashApiKey(env.AIHUB_BOOTSTRAP_ADMIN_KEY),
+    });
+    logger.info({ project: root.name, key: key.prefix, revoked: key.revokedAt !== null }, 'bootstrap admin key present');
+  }
+
+  return {
+    deps,
+    async close() {
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

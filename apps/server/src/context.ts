@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKeyRepository, HealthProbe, Principal, ProjectRepository } from '@aihub/core';
+import type { Logger } from 'pino';
+
+/** Everything a procedure may use; built once by the composition root (or by a test). */
+export interface AppDeps {
+  projects: ProjectRepository;
+  apiKeys: ApiKeyRepository;
+  probes: readonly HealthProbe[];
+  logger: Logger;
+}
+
+/** The inner context: plain values, so tests can build it without HTTP. */
+export interface Context {
+  deps: AppDeps;
+  requestId: string;
+  log: Logger;
+  /** The raw `Authorization` header; resolved into a principal only by procedures that need one. */
+  authorization: string | undefined;
+}
+
+export interface AuthedContext extends Context {
+  principal: Principal;
+}
+
+export function createInnerContext(deps: AppDeps, options: { requestId: string; authorization?: string }): Context {
+  return {
+    deps,
+    requestId: options.requestId,
+    log: deps.logger.child({ requestId: options.requestId }),
+    authorization: options.authorization,
+  };
+}
+
+/** The outer context: reads the HTTP request. The request id is assigned by the HTTP layer. */
+export function createRequestContext(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Context {
+  const requestId = String(res.getHeader('x-request-id'));
+  const header = req.headers.authorization;
+  return createInnerContext(deps, { requestId, ...(header === undefined ? {} : { authorization: header }) });
+}

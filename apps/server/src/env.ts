@@ -1,0 +1,45 @@
+import { ApiKeyTokenSchema, describeZodIssues, ProjectNameSchema } from '@aihub/core';
+import { z } from 'zod';
+
+/** Every setting the server reads, validated once at start-up. Documented in .env.example. */
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+
+export const EnvSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
+  DB_POOL_MAX: positiveInt.default(20),
+  AIHUB_MIGRATE_ON_START: booleanString.default(true),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY: z.string().min(1, 'must not be empty'),
+  S3_SECRET_KEY: z.string().min(1, 'must not be empty'),
+  S3_BUCKET_MODELS: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name').default('aihub-models'),
+  S3_BUCKET_EXPORTS: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name').default('aihub-exports'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+  AIHUB_ROOT_PROJECT: ProjectNameSchema.default('admin'),
+  /** Optional: an admin key of the root project, created on start if it does not exist yet. */
+  AIHUB_BOOTSTRAP_ADMIN_KEY: ApiKeyTokenSchema.optional(),
+  RETENTION_READINGS_DAYS: positiveInt.default(400),
+  RETENTION_FEATURES_DAYS: positiveInt.default(90),
+  RETENTION_WEATHER_DAYS: positiveInt.default(365),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+/** Parses the environment; a missing or malformed setting throws an EnvError naming each variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Treat empty strings as unset, as shells and .env files commonly produce them.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const { fields } = describeZodIssues(result.error.issues);
+  const lines = Object.entries(fields).map(([name, reasons]) => `  ${name}: ${reasons.join('; ')}`);
+  throw new EnvError(`Invalid configuration:\n${lines.join('\n')}`);
+}

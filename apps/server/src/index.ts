@@ -1,0 +1,13 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root.js';
+
+export { type App, createApp } from './app.js';
+export { type AppDeps, type Context, createInnerContext } from './context.js';
+export { type Env, EnvError, EnvSchema, loadEnv } from './env.js';
+export { createLogger } from './logger.js';
+export { appRouter, type AppRouter } from './root.js';
+export { type RunningServer, startServer } from './server.js';
+export { createCallerFactory } from './trpc.js';
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

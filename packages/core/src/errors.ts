@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * The one error type of AI Hub. Domain code, repositories and storage adapters throw it;
+ * the API maps each code to a transport status in exactly one place.
+ */
+export const DomainErrorCodeSchema = z.enum([
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PRECONDITION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAVAILABLE',
+  'INTERNAL',
+]);
+export type DomainErrorCode = z.infer<typeof DomainErrorCodeSchema>;
+
+/** Field path -> reasons; filled for BAD_REQUEST so a client can point at what to fix. */
+export type FieldErrors = Record<string, string[]>;
+
+export interface DomainErrorOptions {
+  cause?: unknown;
+  fields?: FieldErrors;
+}
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly fields: FieldErrors | undefined;
+
+  constructor(code: DomainErrorCode, message: string, options: DomainErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DomainError';
+    this.code = code;
+    this.fields = options.fields;
+  }
+
+  static notFound(what: string): DomainError {
+    return new DomainError('NOT_FOUND', `${what} not found`);
+  }
+
+  static conflict(message: string): DomainError {
+    return new DomainError('CONFLICT', message);
+  }
+
+  static forbidden(message: string): DomainError {
+    return new DomainError('FORBIDDEN', message);
+  }
+
+  static badRequest(message: string, fields?: FieldErrors): DomainError {
+    return new DomainError('BAD_REQUEST', message, fields ? { fields } : {});
+  }
+
+  static unavailable(service: string, cause?: unknown): DomainError {
+    return new DomainError('UNAVAILABLE', `${service} is unavailable`, { cause });
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
+
+/** Turns zod issues into "path: reason" lines, the form every boundary reports bad input in. */
+export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): { message: string; fields: FieldErrors } {
+  const fields: FieldErrors = {};
+  for (const issue of issues) {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
+    fields[path] ??= [];
+    fields[path].push(issue.message);
+  }
+  const message = Object.entries(fields)
+    .map(([path, reasons]) => `${path}: ${reasons.join('; ')}`)
+    .join('; ');
+  return { message: `Invalid input: ${message}`, fields };
+}
+
+/** Parses with a zod schema and throws BAD_REQUEST naming each bad field. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const { message, fields } = describeZodIssues(result.error.issues);
+  throw DomainError.badRequest(message, fields);
+}

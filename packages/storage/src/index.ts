@@ -1,0 +1,1 @@
+export { createS3Client, ensureBucket, type StorageConfig, storageHealthProbe, translateStorageError } from './client.js';
