@@ -29,6 +29,10 @@ const connectionErrorCodes = new Set([
   '08000',
   '08003',
   '08006',
+  'P1001', // Prisma: can't reach database server
+  'P1002', // Prisma: database server timed out
+  'P1017', // Prisma: server closed the connection
+  'P2024', // Prisma: timed out fetching a connection from the pool
 ]);
 
 export function isConnectionError(error: unknown): boolean {
