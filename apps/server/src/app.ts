@@ -28,7 +28,9 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
-  redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet; retrying'));
+  // Wait for the first connection, but start anyway when Redis is down: readiness reports it, and
+  // ioredis keeps reconnecting in the background.
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet; retrying'));
   const s3 = createS3Client({
     endpoint: env.S3_ENDPOINT,
     region: env.S3_REGION,

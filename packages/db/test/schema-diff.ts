@@ -10,8 +10,6 @@ import pg from 'pg';
 
 /** Tables the SQL migrations own that Prisma does not model (partitions, staging, job queues...). */
 export const SQL_ONLY_TABLES = new Set<string>(['_prisma_migrations']);
-/** Schemas other than public that belong to libraries, not to the Prisma model. */
-const IGNORED_SCHEMAS = new Set(['pgboss']);
 
 interface DmmfField {
   name: string;
@@ -98,9 +96,9 @@ export async function diffPrismaSchemaAgainstDatabase(schemaPath: string, url: s
     const partitionNames = new Set(partitions.rows.map((r) => r.relname));
     const dbTables = new Map<string, Map<string, { nullable: boolean; udt: string }>>();
     for (const row of columns.rows) {
-      if (partitionNames.has(row.table_name) || IGNORED_SCHEMAS.has(row.table_name)) continue;
-      let table = dbTables.get(row.table_name);
-      if (!table) dbTables.set(row.table_name, (table = new Map()));
+      if (partitionNames.has(row.table_name)) continue;
+      const table = dbTables.get(row.table_name) ?? new Map<string, { nullable: boolean; udt: string }>();
+      dbTables.set(row.table_name, table);
       table.set(row.column_name, { nullable: row.is_nullable === 'YES', udt: row.udt_name });
     }
 

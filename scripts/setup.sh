@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything AI Hub needs on a fresh Debian 12 machine (as root), starts the services and
+# builds the workspace. Idempotent: run it as often as you like. Sourced by run.sh and test.sh.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+export TURBO_TELEMETRY_DISABLED=1 CI="${CI:-}"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+step "Node.js"
+command -v node >/dev/null || fail "node is not installed (this machine kind ships Node.js 20)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || fail "Node.js >= 20.19 is required (found $(node --version))"
+echo "node $(node --version)"
+
+step "pnpm 10"
+# pnpm 10 specifically: later majors look up platform builds that the registry here lacks.
+if ! command -v pnpm >/dev/null || [[ "$(pnpm --version 2>/dev/null)" != 10.* ]]; then
+  npm install --global --no-fund --no-audit pnpm@10.34.9 >/dev/null || fail "could not install pnpm"
+fi
+echo "pnpm $(pnpm --version)"
+
+step "Services (PostgreSQL, Redis, S3-compatible object store)"
+bash scripts/services.sh up
+
+step "Dependencies"
+pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^Progress|Failed to create bin' || true
+[[ -d node_modules/.pnpm ]] || fail "pnpm install failed"
+
+step "Build"
+pnpm turbo run build --output-logs=errors-only || fail "build failed"
