@@ -25,7 +25,11 @@ describe('end to end: the built server process, the typed client and the bundled
   it('reports all three services ready through the typed client and the CLI', async () => {
     const client = createAihubClient({ url: server.url });
     const readiness = await client.health.ready.query();
-    expect(readiness.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: true }, objectStorage: { ok: true } });
+    expect(readiness.checks).toMatchObject({
+      postgres: { ok: true },
+      redis: { ok: true },
+      objectStorage: { ok: true },
+    });
     expect(readiness.ready).toBe(true);
     const result = await cli(['health', '--json'], { AIHUB_URL: server.url });
     expect(result.stderr).toBe('');
@@ -36,9 +40,19 @@ describe('end to end: the built server process, the typed client and the bundled
   });
 
   it('creates a project and manages its keys from the CLI', async () => {
-    const created = await asAdmin(['projects', 'create', 'meters-eu', '--description', 'EU meters', '--json']);
+    const created = await asAdmin([
+      'projects',
+      'create',
+      'meters-eu',
+      '--description',
+      'EU meters',
+      '--json',
+    ]);
     expect(created.code).toBe(0);
-    const { project, adminKey: tenantKey } = JSON.parse(created.stdout) as { project: { name: string }; adminKey: { token: string } };
+    const { project, adminKey: tenantKey } = JSON.parse(created.stdout) as {
+      project: { name: string };
+      adminKey: { token: string };
+    };
     expect(project.name).toBe('meters-eu');
 
     const tenant = (args: string[]) => cli([...args, '--url', server.url, '--api-key', tenantKey.token]);
@@ -47,7 +61,11 @@ describe('end to end: the built server process, the typed client and the bundled
     const reader = JSON.parse(made.stdout) as { key: { id: string }; token: string };
 
     const whoami = await cli(['whoami', '--json', '--url', server.url, '--api-key', reader.token]);
-    expect(JSON.parse(whoami.stdout)).toMatchObject({ keyName: 'trainer', role: 'reader', project: { name: 'meters-eu' } });
+    expect(JSON.parse(whoami.stdout)).toMatchObject({
+      keyName: 'trainer',
+      role: 'reader',
+      project: { name: 'meters-eu' },
+    });
 
     // The typed client agrees with what the CLI created.
     const typed = createAihubClient({ url: server.url, apiKey: tenantKey.token });
@@ -86,7 +104,9 @@ describe('end to end: the built server process, the typed client and the bundled
 
     const badName = await asAdmin(['projects', 'create', 'Not Valid']);
     expect(badName.code).toBe(1);
-    expect(badName.stderr).toMatch(/^aihub: Invalid input: name: must be 2-63 characters.*\[BAD_REQUEST\]\n$/);
+    expect(badName.stderr).toMatch(
+      /^aihub: Invalid input: name: must be 2-63 characters.*\[BAD_REQUEST\]\n$/,
+    );
 
     const noKey = await cli(['keys', 'list', '--url', server.url]);
     expect(noKey.code).toBe(1);
@@ -108,6 +128,8 @@ describe('end to end: the built server process, the typed client and the bundled
   });
 
   it('refuses to start with a malformed setting, naming it', async () => {
-    await expect(spawnServer({ DATABASE_URL: database.url, REDIS_URL: 'not-a-url' })).rejects.toThrow(/REDIS_URL: must be a redis:\/\/ URL/);
+    await expect(spawnServer({ DATABASE_URL: database.url, REDIS_URL: 'not-a-url' })).rejects.toThrow(
+      /REDIS_URL: must be a redis:\/\/ URL/,
+    );
   });
 });

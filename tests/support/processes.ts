@@ -59,7 +59,9 @@ export interface CliResult {
 }
 
 /** The bundled CLI, copied alone into an empty folder so nothing from the workspace can help it. */
-export async function isolatedCli(): Promise<(args: string[], env?: Record<string, string>) => Promise<CliResult>> {
+export async function isolatedCli(): Promise<
+  (args: string[], env?: Record<string, string>) => Promise<CliResult>
+> {
   const dir = await mkdtemp(join(tmpdir(), 'aihub-cli-'));
   const bundle = join(dir, 'aihub.mjs');
   await copyFile(cliBundle, bundle);

@@ -1,4 +1,5 @@
 // aihub: the AI Hub command line. One top-level catch turns every failure into a one-line reason on stderr.
+import { findCommand, splitGlobalFlags } from './argv.js';
 import { CliError, UsageError } from './cli-error.js';
 import { createApiClient, describeApiError } from './client.js';
 import type { Command } from './command.js';
@@ -28,47 +29,14 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(18)}${c.summary}`).join('\n')}
 `;
 
-/** Pulls the global flags out of argv wherever they stand; the rest goes to the command. */
-function splitGlobalFlags(argv: readonly string[]) {
-  const rest: string[] = [];
-  let url = process.env.AIHUB_URL || 'http://127.0.0.1:8080';
-  let apiKey = process.env.AIHUB_API_KEY || undefined;
-  let json = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
-    if (flag === '--url') url = value();
-    else if (flag === '--api-key') apiKey = value();
-    else if (flag === '--json') json = true;
-    else if (flag === '--help' || flag === '-h') help = true;
-    else rest.push(arg);
-  }
-  return { url, apiKey, json, help, rest };
-}
-
-function findCommand(words: readonly string[]): { command: Command; args: readonly string[] } | undefined {
-  for (const command of commands) {
-    const parts = command.name.split(' ');
-    if (parts.every((part, i) => words[i] === part)) return { command, args: words.slice(parts.length) };
-  }
-  return undefined;
-}
-
 async function main(argv: readonly string[]): Promise<void> {
-  const flags = splitGlobalFlags(argv);
+  const flags = splitGlobalFlags(argv, process.env);
   if (flags.rest.length === 0) {
     process.stdout.write(globalHelp);
     if (!flags.help) process.exitCode = 2;
     return;
   }
-  const found = findCommand(flags.rest);
+  const found = findCommand(commands, flags.rest);
   if (!found) throw new UsageError(`unknown command '${flags.rest.join(' ')}'; run 'aihub --help'`);
   if (flags.help) {
     process.stdout.write(`usage: ${found.command.usage}\n${found.command.summary}\n`);
@@ -83,7 +51,8 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const failure = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error));
+  const failure =
+    error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error));
   process.stderr.write(`aihub: ${failure.message}\n`);
   process.exitCode = failure.exitCode;
 });

@@ -16,7 +16,9 @@ export function printTable(rows: readonly Record<string, unknown>[], columns: re
     process.stdout.write('(none)\n');
     return;
   }
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => cell(row[column]).length)),
+  );
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => value.padEnd(widths[i] ?? 0))
@@ -28,5 +30,6 @@ export function printTable(rows: readonly Record<string, unknown>[], columns: re
 
 export function printFields(record: Record<string, unknown>): void {
   const width = Math.max(...Object.keys(record).map((key) => key.length));
-  for (const [key, value] of Object.entries(record)) process.stdout.write(`${key.padEnd(width)}  ${cell(value)}\n`);
+  for (const [key, value] of Object.entries(record))
+    process.stdout.write(`${key.padEnd(width)}  ${cell(value)}\n`);
 }

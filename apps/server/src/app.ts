@@ -16,7 +16,10 @@ export interface App {
 export async function createApp(env: Env, logger: Logger): Promise<App> {
   if (env.AIHUB_MIGRATE_ON_START) {
     const result = await migrate({ url: env.DATABASE_URL, log: (line) => logger.info(line) });
-    logger.info({ applied: result.applied.length, alreadyApplied: result.alreadyApplied.length }, 'database migrated');
+    logger.info(
+      { applied: result.applied.length, alreadyApplied: result.alreadyApplied.length },
+      'database migrated',
+    );
   }
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DB_POOL_MAX, applicationName: 'aihub-server' });
   // No offline queue: while Redis is down, commands fail at once instead of piling up in memory.
@@ -30,7 +33,9 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
   // Wait for the first connection, but start anyway when Redis is down: readiness reports it, and
   // ioredis keeps reconnecting in the background.
-  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet; retrying'));
+  await redis
+    .connect()
+    .catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet; retrying'));
   const s3 = createS3Client({
     endpoint: env.S3_ENDPOINT,
     region: env.S3_REGION,
@@ -60,7 +65,10 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       prefix: apiKeyPrefix(env.AIHUB_BOOTSTRAP_ADMIN_KEY),
       hash: hashApiKey(env.AIHUB_BOOTSTRAP_ADMIN_KEY),
     });
-    logger.info({ project: root.name, key: key.prefix, revoked: key.revokedAt !== null }, 'bootstrap admin key present');
+    logger.info(
+      { project: root.name, key: key.prefix, revoked: key.revokedAt !== null },
+      'bootstrap admin key present',
+    );
   }
 
   return {

@@ -23,7 +23,10 @@ export interface AuthedContext extends Context {
   principal: Principal;
 }
 
-export function createInnerContext(deps: AppDeps, options: { requestId: string; authorization?: string }): Context {
+export function createInnerContext(
+  deps: AppDeps,
+  options: { requestId: string; authorization?: string },
+): Context {
   return {
     deps,
     requestId: options.requestId,
@@ -33,11 +36,7 @@ export function createInnerContext(deps: AppDeps, options: { requestId: string; 
 }
 
 /** The outer context: reads the HTTP request. The request id is assigned by the HTTP layer. */
-export function createRequestContext(
-  deps: AppDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Context {
+export function createRequestContext(deps: AppDeps, req: IncomingMessage, res: ServerResponse): Context {
   const requestId = String(res.getHeader('x-request-id'));
   const header = req.headers.authorization;
   return createInnerContext(deps, { requestId, ...(header === undefined ? {} : { authorization: header }) });

@@ -14,8 +14,14 @@ export const EnvSchema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY: z.string().min(1, 'must not be empty'),
   S3_SECRET_KEY: z.string().min(1, 'must not be empty'),
-  S3_BUCKET_MODELS: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name').default('aihub-models'),
-  S3_BUCKET_EXPORTS: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name').default('aihub-exports'),
+  S3_BUCKET_MODELS: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name')
+    .default('aihub-models'),
+  S3_BUCKET_EXPORTS: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name')
+    .default('aihub-exports'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,7 +42,9 @@ export class EnvError extends Error {
 /** Parses the environment; a missing or malformed setting throws an EnvError naming each variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   // Treat empty strings as unset, as shells and .env files commonly produce them.
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = EnvSchema.safeParse(cleaned);
   if (result.success) return result.data;
   const { fields } = describeZodIssues(result.error.issues);

@@ -20,7 +20,10 @@ async function runProbe(probe: HealthProbe): Promise<DependencyStatus> {
     await Promise.race([
       probe.ping(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          PROBE_TIMEOUT_MS,
+        );
       }),
     ]);
     return { ok: true, latencyMs: round(performance.now() - started), error: null };
@@ -38,7 +41,9 @@ function round(ms: number): number {
 
 /** Pings every dependency in parallel; ready only when all answer. */
 export async function checkReadiness(probes: readonly HealthProbe[]): Promise<Readiness> {
-  const results = await Promise.all(probes.map(async (probe) => [probe.name, await runProbe(probe)] as const));
+  const results = await Promise.all(
+    probes.map(async (probe) => [probe.name, await runProbe(probe)] as const),
+  );
   const checks = Object.fromEntries(results);
   return { ready: results.every(([, status]) => status.ok), checks };
 }

@@ -28,7 +28,10 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,128}$/.test(incoming) ? incoming : randomUUID();
 }
 
-export async function startHttpServer(deps: AppDeps, options: { host: string; port: number }): Promise<HttpServer> {
+export async function startHttpServer(
+  deps: AppDeps,
+  options: { host: string; port: number },
+): Promise<HttpServer> {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -36,7 +39,8 @@ export async function startHttpServer(deps: AppDeps, options: { host: string; po
     createContext: ({ req, res }) => createRequestContext(deps, req, res),
     onError({ error, path, ctx }) {
       const log = ctx?.log ?? deps.logger;
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'request failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        log.error({ err: error.cause ?? error, path }, 'request failed');
       else log.info({ code: error.code, path, reason: error.message }, 'request rejected');
     },
   });
@@ -47,7 +51,13 @@ export async function startHttpServer(deps: AppDeps, options: { host: string; po
     const started = performance.now();
     res.on('finish', () => {
       deps.logger.debug(
-        { requestId, method: req.method, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          method: req.method,
+          url: req.url,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     });

@@ -48,11 +48,17 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 const authenticate = t.middleware(async ({ ctx, next }) => {
   const header = ctx.authorization;
   if (!header) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing API key: send "Authorization: Bearer <key>"' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Missing API key: send "Authorization: Bearer <key>"',
+    });
   }
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Malformed Authorization header: expected "Bearer <key>"' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Malformed Authorization header: expected "Bearer <key>"',
+    });
   }
   const token = match[1];
   const found = await ctx.deps.apiKeys.findActiveByHash(hashApiKey(token));
@@ -66,8 +72,17 @@ const authenticate = t.middleware(async ({ ctx, next }) => {
       ctx.log.warn({ err: error }, 'could not record API key use');
     });
   }
-  const principal = { keyId: found.key.id, keyName: found.key.name, role: found.key.role, project: found.project };
-  const authed: AuthedContext = { ...ctx, principal, log: ctx.log.child({ project: found.project.name, key: found.key.prefix }) };
+  const principal = {
+    keyId: found.key.id,
+    keyName: found.key.name,
+    role: found.key.role,
+    project: found.project,
+  };
+  const authed: AuthedContext = {
+    ...ctx,
+    principal,
+    log: ctx.log.child({ project: found.project.name, key: found.key.prefix }),
+  };
   return next({ ctx: authed });
 });
 

@@ -55,7 +55,11 @@ describe('API keys, roles and tenancy', () => {
   });
 
   it('identifies each key', async () => {
-    expect(await aReader.auth.whoami.query()).toMatchObject({ keyName: 'dashboard', role: 'reader', project: { name: 'plant-a' } });
+    expect(await aReader.auth.whoami.query()).toMatchObject({
+      keyName: 'dashboard',
+      role: 'reader',
+      project: { name: 'plant-a' },
+    });
     expect(await root.auth.whoami.query()).toMatchObject({ role: 'admin', project: { isRoot: true } });
   });
 
@@ -72,11 +76,13 @@ describe('API keys, roles and tenancy', () => {
     expect((await root.projects.list.query()).map((p) => p.name)).not.toContain('sneaky');
   });
 
-  it('never lets a key of project A see or change project B, even with B\'s ids', async () => {
+  it("never lets a key of project A see or change project B, even with B's ids", async () => {
     expect((await aAdmin.projects.list.query()).map((p) => p.name)).toEqual(['plant-a']);
     expect((await aReader.projects.list.query()).map((p) => p.name)).toEqual(['plant-a']);
     expect(await codeOf(aAdmin.keys.list.query({ project: 'plant-b' }))).toBe('FORBIDDEN');
-    expect(await codeOf(aAdmin.keys.create.mutate({ project: 'plant-b', name: 'x', role: 'admin' }))).toBe('FORBIDDEN');
+    expect(await codeOf(aAdmin.keys.create.mutate({ project: 'plant-b', name: 'x', role: 'admin' }))).toBe(
+      'FORBIDDEN',
+    );
     // A's admin naming a project that does not exist learns nothing either.
     expect(await codeOf(aAdmin.keys.list.query({ project: 'no-such-project' }))).toBe('FORBIDDEN');
     // Guessing B's key id from within A: not found, and the key keeps working.
@@ -92,7 +98,9 @@ describe('API keys, roles and tenancy', () => {
     const asB = createAihubClient({ url: server.url, apiKey: created.token });
     expect((await asB.auth.whoami.query()).project.name).toBe('plant-b');
     expect(await codeOf(root.keys.list.query({ project: 'nowhere' }))).toBe('NOT_FOUND');
-    expect((await root.projects.list.query()).map((p) => p.name)).toEqual(expect.arrayContaining(['admin', 'plant-a', 'plant-b']));
+    expect((await root.projects.list.query()).map((p) => p.name)).toEqual(
+      expect.arrayContaining(['admin', 'plant-a', 'plant-b']),
+    );
   });
 
   it('stops honouring a revoked key on the very next request', async () => {
@@ -103,7 +111,9 @@ describe('API keys, roles and tenancy', () => {
     expect(revoked.revokedAt).toBeInstanceOf(Date);
     expect(await codeOf(shortLived.auth.whoami.query())).toBe('UNAUTHORIZED');
     expect((await aAdmin.keys.list.query()).some((k) => k.id === made.key.id)).toBe(false);
-    expect((await aAdmin.keys.list.query({ includeRevoked: true })).some((k) => k.id === made.key.id)).toBe(true);
+    expect((await aAdmin.keys.list.query({ includeRevoked: true })).some((k) => k.id === made.key.id)).toBe(
+      true,
+    );
   });
 
   it('stores keys only as hashes: listing never returns the secret', async () => {

@@ -29,13 +29,20 @@ describe('loadEnv', () => {
   it('names every missing or malformed variable in one error', () => {
     let error: unknown;
     try {
-      loadEnv({ ...valid, DATABASE_URL: undefined, REDIS_URL: 'http://x', PORT: '70000', AIHUB_BOOTSTRAP_ADMIN_KEY: 'letmein' });
+      loadEnv({
+        ...valid,
+        DATABASE_URL: undefined,
+        REDIS_URL: 'http://x',
+        PORT: '70000',
+        AIHUB_BOOTSTRAP_ADMIN_KEY: 'letmein',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(EnvError);
     const message = (error as Error).message;
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PORT', 'AIHUB_BOOTSTRAP_ADMIN_KEY']) expect(message).toContain(`${name}:`);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PORT', 'AIHUB_BOOTSTRAP_ADMIN_KEY'])
+      expect(message).toContain(`${name}:`);
     expect(message).not.toContain('S3_ENDPOINT');
   });
 

@@ -8,7 +8,9 @@ async function call(server: TestServer, path: string, body: unknown, key = serve
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ json: body }),
   });
-  const payload = (await res.json()) as { error?: { json: { message: string; data: Record<string, unknown> } } };
+  const payload = (await res.json()) as {
+    error?: { json: { message: string; data: Record<string, unknown> } };
+  };
   return { status: res.status, requestId: res.headers.get('x-request-id'), error: payload.error?.json };
 }
 
@@ -20,7 +22,11 @@ describe('error responses', () => {
   afterAll(async () => server?.stop());
 
   it('answers malformed input with 400, naming every bad field and why', async () => {
-    const { status, error } = await call(server, 'keys.create', { name: '', role: 'superuser', project: 'Bad Name' });
+    const { status, error } = await call(server, 'keys.create', {
+      name: '',
+      role: 'superuser',
+      project: 'Bad Name',
+    });
     expect(status).toBe(400);
     expect(error?.data.code).toBe('BAD_REQUEST');
     const fields = error?.data.fieldErrors as Record<string, string[]>;
@@ -54,7 +60,9 @@ describe('error responses', () => {
   });
 
   it('keeps a caller-supplied request id', async () => {
-    const res = await fetch(`${server.url}/trpc/health.live`, { headers: { 'x-request-id': 'trace-12345678' } });
+    const res = await fetch(`${server.url}/trpc/health.live`, {
+      headers: { 'x-request-id': 'trace-12345678' },
+    });
     expect(res.headers.get('x-request-id')).toBe('trace-12345678');
   });
 });

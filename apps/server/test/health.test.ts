@@ -18,7 +18,11 @@ describe('health', () => {
 
   it('reports PostgreSQL, Redis and object storage each reachable, with latency', async () => {
     const readiness = await createAihubClient({ url: healthy.url }).health.ready.query();
-    expect(readiness.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: true }, objectStorage: { ok: true } });
+    expect(readiness.checks).toMatchObject({
+      postgres: { ok: true },
+      redis: { ok: true },
+      objectStorage: { ok: true },
+    });
     expect(readiness.ready).toBe(true);
     expect(Object.keys(readiness.checks).sort()).toEqual(['objectStorage', 'postgres', 'redis']);
     for (const check of Object.values(readiness.checks)) {

@@ -10,7 +10,14 @@ function depsWithSlowProbe(delayMs: number): AppDeps {
     logger: createLogger('silent'),
     probes: [{ name: 'slow', ping: () => new Promise((resolve) => setTimeout(resolve, delayMs)) }],
     projects: { create: unused, ensureRoot: unused, getById: unused, getByName: unused, list: unused },
-    apiKeys: { create: unused, ensure: unused, list: unused, revoke: unused, findActiveByHash: unused, markUsed: unused },
+    apiKeys: {
+      create: unused,
+      ensure: unused,
+      list: unused,
+      revoke: unused,
+      findActiveByHash: unused,
+      markUsed: unused,
+    },
   };
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeyTokenSchema, assertCanManageProject, type Principal, ProjectNameSchema, type Role, roleAtLeast } from './auth.js';
+import {
+  ApiKeyTokenSchema,
+  assertCanManageProject,
+  type Principal,
+  ProjectNameSchema,
+  type Role,
+  roleAtLeast,
+} from './auth.js';
 import { DomainError } from './errors.js';
 
 function principal(role: Role, project: { name: string; isRoot: boolean }): Principal {
@@ -7,7 +14,12 @@ function principal(role: Role, project: { name: string; isRoot: boolean }): Prin
     keyId: '00000000-0000-4000-8000-000000000001',
     keyName: 'k',
     role,
-    project: { id: '00000000-0000-4000-8000-000000000002', description: null, createdAt: new Date(0), ...project },
+    project: {
+      id: '00000000-0000-4000-8000-000000000002',
+      description: null,
+      createdAt: new Date(0),
+      ...project,
+    },
   };
 }
 
@@ -33,7 +45,8 @@ describe('roles', () => {
       ['admin', 'writer', true],
       ['admin', 'admin', true],
     ];
-    for (const [role, minimum, expected] of table) expect(roleAtLeast(role, minimum), `${role} >= ${minimum}`).toBe(expected);
+    for (const [role, minimum, expected] of table)
+      expect(roleAtLeast(role, minimum), `${role} >= ${minimum}`).toBe(expected);
   });
 });
 
@@ -58,7 +71,8 @@ describe('assertCanManageProject', () => {
 
 describe('names and tokens', () => {
   it('accepts slug project names only', () => {
-    for (const ok of ['ab', 'plant-7', 'a'.repeat(63)]) expect(ProjectNameSchema.safeParse(ok).success, ok).toBe(true);
+    for (const ok of ['ab', 'plant-7', 'a'.repeat(63)])
+      expect(ProjectNameSchema.safeParse(ok).success, ok).toBe(true);
     for (const bad of ['a', 'Plant', '7plant', 'plant_a', 'a'.repeat(64), '']) {
       expect(ProjectNameSchema.safeParse(bad).success, bad).toBe(false);
     }

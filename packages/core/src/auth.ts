@@ -14,7 +14,10 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
 /** A project (tenant) name: a lowercase slug, used in URLs, object keys and CLI flags. */
 export const ProjectNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be 2-63 characters: lowercase letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{1,62}$/,
+    'must be 2-63 characters: lowercase letters, digits and dashes, starting with a letter',
+  );
 
 export const ProjectSchema = z.object({
   id: z.uuid(),
@@ -46,7 +49,9 @@ export const ApiKeySchema = z.object({
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 /** `aihub_` + 8-character public prefix + `_` + 43-character secret (base64url of 32 random bytes). */
-export const ApiKeyTokenSchema = z.string().regex(/^aihub_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/, 'is not an AI Hub API key');
+export const ApiKeyTokenSchema = z
+  .string()
+  .regex(/^aihub_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/, 'is not an AI Hub API key');
 export const API_KEY_PREFIX_LENGTH = 'aihub_'.length + 8;
 
 /** Who is calling: resolved from an API key on every request. */

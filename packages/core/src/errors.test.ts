@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { DomainError, parseOrThrow } from './errors.js';
 
 describe('parseOrThrow', () => {
-  const schema = z.object({ name: z.string().min(1), window: z.object({ hours: z.number().int().max(8760) }) });
+  const schema = z.object({
+    name: z.string().min(1),
+    window: z.object({ hours: z.number().int().max(8760) }),
+  });
 
   it('returns parsed data', () => {
-    expect(parseOrThrow(schema, { name: 'x', window: { hours: 24 } })).toEqual({ name: 'x', window: { hours: 24 } });
+    expect(parseOrThrow(schema, { name: 'x', window: { hours: 24 } })).toEqual({
+      name: 'x',
+      window: { hours: 24 },
+    });
   });
 
   it('throws BAD_REQUEST naming each bad field by its path', () => {

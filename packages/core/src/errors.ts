@@ -62,7 +62,10 @@ export function isDomainError(error: unknown): error is DomainError {
 }
 
 /** Turns zod issues into "path: reason" lines, the form every boundary reports bad input in. */
-export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): { message: string; fields: FieldErrors } {
+export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): {
+  message: string;
+  fields: FieldErrors;
+} {
   const fields: FieldErrors = {};
   for (const issue of issues) {
     const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';

@@ -40,7 +40,10 @@ export function isConnectionError(error: unknown): boolean {
   const code = (error as PgLikeError).code;
   if (typeof code === 'string' && connectionErrorCodes.has(code)) return true;
   const message = (error as { message?: unknown }).message;
-  if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+  if (
+    typeof message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated/i.test(message)
+  ) {
     return true;
   }
   const cause = (error as { cause?: unknown }).cause;

@@ -9,7 +9,9 @@ if (!url) {
 }
 try {
   const result = await migrate({ url, log: (line) => console.log(line) });
-  console.log(`migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`);
+  console.log(
+    `migrations: ${result.applied.length} applied, ${result.alreadyApplied.length} already applied`,
+  );
 } catch (error) {
   console.error(`aihub-migrate: ${(error as Error).message}`);
   process.exit(1);

@@ -67,14 +67,18 @@ export async function migrate(options: {
         "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
         "applied_steps_count" INTEGER NOT NULL DEFAULT 0
       )`);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
-      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
-    );
+    const { rows } = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+    }>(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`);
     const recorded = new Map(rows.map((row) => [row.migration_name, row]));
     const known = new Set(migrations.map((m) => m.name));
     for (const row of rows) {
       if (!known.has(row.migration_name)) {
-        throw new Error(`Database has migration '${row.migration_name}' that this version does not know; refusing to continue`);
+        throw new Error(
+          `Database has migration '${row.migration_name}' that this version does not know; refusing to continue`,
+        );
       }
     }
     const result: MigrateResult = { applied: [], alreadyApplied: [] };
@@ -82,10 +86,14 @@ export async function migrate(options: {
       const existing = recorded.get(migration.name);
       if (existing) {
         if (existing.finished_at === null) {
-          throw new Error(`Migration '${migration.name}' started but never finished; resolve it by hand before migrating`);
+          throw new Error(
+            `Migration '${migration.name}' started but never finished; resolve it by hand before migrating`,
+          );
         }
         if (existing.checksum !== migration.checksum) {
-          throw new Error(`Migration '${migration.name}' was changed after it was applied (checksum differs)`);
+          throw new Error(
+            `Migration '${migration.name}' was changed after it was applied (checksum differs)`,
+          );
         }
         result.alreadyApplied.push(migration.name);
         continue;
@@ -102,7 +110,9 @@ export async function migrate(options: {
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration '${migration.name}' failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Migration '${migration.name}' failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       result.applied.push(migration.name);
     }

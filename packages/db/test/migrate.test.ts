@@ -75,7 +75,10 @@ describe('migrate', () => {
     await expect(migrate({ url: db.url, dir })).rejects.toThrow(/Migration '99990101000000_broken' failed/);
     const tables = await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'half_done'");
     expect(tables).toHaveLength(0);
-    const recorded = await query(db.url, "SELECT 1 FROM _prisma_migrations WHERE migration_name LIKE '%broken'");
+    const recorded = await query(
+      db.url,
+      "SELECT 1 FROM _prisma_migrations WHERE migration_name LIKE '%broken'",
+    );
     expect(recorded).toHaveLength(0);
   });
 });

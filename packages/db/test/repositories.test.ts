@@ -36,7 +36,13 @@ describe('project and API key repositories (real PostgreSQL)', () => {
   it('finds a key by hash only while it is not revoked, and revokes only within its own project', async () => {
     const a = await projects.create({ name: 'tenant-a', description: null });
     const b = await projects.create({ name: 'tenant-b', description: null });
-    const key = await keys.create({ projectId: a.id, name: 'ci', role: 'writer', prefix: 'aihub_abcdefgh', hash: 'h-1' });
+    const key = await keys.create({
+      projectId: a.id,
+      name: 'ci',
+      role: 'writer',
+      prefix: 'aihub_abcdefgh',
+      hash: 'h-1',
+    });
     expect((await keys.findActiveByHash('h-1'))?.project.name).toBe('tenant-a');
 
     const wrongProject = await keys.revoke(b.id, key.id).catch((e: unknown) => e);
@@ -54,7 +60,13 @@ describe('project and API key repositories (real PostgreSQL)', () => {
 
   it('ensure() never resurrects a revoked key', async () => {
     const root = await projects.ensureRoot('ops');
-    const input = { projectId: root.id, name: 'bootstrap', role: 'admin' as const, prefix: 'aihub_zzzzzzzz', hash: 'h-boot' };
+    const input = {
+      projectId: root.id,
+      name: 'bootstrap',
+      role: 'admin' as const,
+      prefix: 'aihub_zzzzzzzz',
+      hash: 'h-boot',
+    };
     const first = await keys.ensure(input);
     await keys.revoke(root.id, first.id);
     const second = await keys.ensure(input);

@@ -79,7 +79,12 @@ export async function diffPrismaSchemaAgainstDatabase(schemaPath: string, url: s
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const columns = await client.query<{ table_name: string; column_name: string; is_nullable: string; udt_name: string }>(
+    const columns = await client.query<{
+      table_name: string;
+      column_name: string;
+      is_nullable: string;
+      udt_name: string;
+    }>(
       `SELECT c.table_name, c.column_name, c.is_nullable, c.udt_name
          FROM information_schema.columns c
          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
@@ -119,11 +124,14 @@ export async function diffPrismaSchemaAgainstDatabase(schemaPath: string, url: s
         seen.add(column);
         const actual = table.get(column);
         if (!actual) {
-          problems.push(`column ${tableName}.${column} (field ${model.name}.${field.name}) is missing from the database`);
+          problems.push(
+            `column ${tableName}.${column} (field ${model.name}.${field.name}) is missing from the database`,
+          );
           continue;
         }
         const udt = field.isList ? `_${expectedUdt(field, enums)[0]}` : expectedUdt(field, enums)[0];
-        if (actual.udt !== udt) problems.push(`column ${tableName}.${column} is ${actual.udt} in the database, ${udt} in Prisma`);
+        if (actual.udt !== udt)
+          problems.push(`column ${tableName}.${column} is ${actual.udt} in the database, ${udt} in Prisma`);
         if (actual.nullable === field.isRequired) {
           problems.push(
             `column ${tableName}.${column} is ${actual.nullable ? 'nullable' : 'NOT NULL'} in the database but ${field.isRequired ? 'required' : 'optional'} in Prisma`,
@@ -131,23 +139,31 @@ export async function diffPrismaSchemaAgainstDatabase(schemaPath: string, url: s
         }
       }
       for (const column of table.keys()) {
-        if (!seen.has(column)) problems.push(`column ${tableName}.${column} exists in the database but not in model ${model.name}`);
+        if (!seen.has(column))
+          problems.push(
+            `column ${tableName}.${column} exists in the database but not in model ${model.name}`,
+          );
       }
     }
     for (const table of dbTables.keys()) {
       if (!modelled.has(table) && !SQL_ONLY_TABLES.has(table)) {
-        problems.push(`table ${table} exists in the database but in no Prisma model (nor in SQL_ONLY_TABLES)`);
+        problems.push(
+          `table ${table} exists in the database but in no Prisma model (nor in SQL_ONLY_TABLES)`,
+        );
       }
     }
     const dbEnums = new Map<string, string[]>();
-    for (const row of enumRows.rows) dbEnums.set(row.typname, [...(dbEnums.get(row.typname) ?? []), row.enumlabel]);
+    for (const row of enumRows.rows)
+      dbEnums.set(row.typname, [...(dbEnums.get(row.typname) ?? []), row.enumlabel]);
     for (const e of dmmf.datamodel.enums) {
       const name = e.dbName ?? e.name;
       const expected = e.values.map((v) => v.dbName ?? v.name);
       const actual = dbEnums.get(name);
       if (!actual) problems.push(`enum ${name} is missing from the database`);
       else if (actual.join(',') !== expected.join(',')) {
-        problems.push(`enum ${name} is (${actual.join(', ')}) in the database, (${expected.join(', ')}) in Prisma`);
+        problems.push(
+          `enum ${name} is (${actual.join(', ')}) in the database, (${expected.join(', ')}) in Prisma`,
+        );
       }
     }
     return problems;

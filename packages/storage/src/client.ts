@@ -24,18 +24,28 @@ export function createS3Client(config: StorageConfig): Minio.Client {
   });
 }
 
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Maps minio-js / network errors to the domain's error type. */
 export function translateStorageError(error: unknown, what = 'Object'): never {
   if (error instanceof DomainError) throw error;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket') throw DomainError.notFound(what);
+  if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket')
+    throw DomainError.notFound(what);
   if (code === 'AccessDenied' || code === 'SignatureDoesNotMatch' || code === 'InvalidAccessKeyId') {
     throw new DomainError('UNAVAILABLE', 'Object storage refused the credentials', { cause: error });
   }
-  if (typeof code === 'string' && unavailableCodes.has(code)) throw DomainError.unavailable('Object storage', error);
-  const status = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  if (typeof code === 'string' && unavailableCodes.has(code))
+    throw DomainError.unavailable('Object storage', error);
+  const status =
+    typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   if (typeof status === 'number' && status >= 500) throw DomainError.unavailable('Object storage', error);
   throw error;
 }

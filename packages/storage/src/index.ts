@@ -1,1 +1,7 @@
-export { createS3Client, ensureBucket, type StorageConfig, storageHealthProbe, translateStorageError } from './client.js';
+export {
+  createS3Client,
+  ensureBucket,
+  type StorageConfig,
+  storageHealthProbe,
+  translateStorageError,
+} from './client.js';

@@ -39,6 +39,9 @@ export const whoamiCommand: Command = {
     parseCommandArgs(args, {}, this.usage);
     const me = await client.auth.whoami.query();
     if (json) printJson(me);
-    else process.stdout.write(`${me.keyName} (${me.role}) in project ${me.project.name}${me.project.isRoot ? ' [root]' : ''}\n`);
+    else
+      process.stdout.write(
+        `${me.keyName} (${me.role}) in project ${me.project.name}${me.project.isRoot ? ' [root]' : ''}\n`,
+      );
   },
 };

@@ -19,7 +19,11 @@ export const keysCreateCommand: Command = {
   usage: 'aihub keys create --name NAME --role reader|writer|admin [--project P] [--json]',
   summary: 'Create an API key (admins); prints the key once',
   async run({ client, args, json }) {
-    const { values } = parseCommandArgs(args, { ...projectFlag, name: { type: 'string' }, role: { type: 'string' } }, this.usage);
+    const { values } = parseCommandArgs(
+      args,
+      { ...projectFlag, name: { type: 'string' }, role: { type: 'string' } },
+      this.usage,
+    );
     const name = requireValue(values.name, '--name', this.usage);
     const role = parseRole(requireValue(values.role, '--role', this.usage), this.usage);
     const result = await client.keys.create.mutate({ name, role, ...projectInput(values.project) });
@@ -35,7 +39,10 @@ export const keysListCommand: Command = {
   summary: 'API keys of the project (--all includes revoked ones)',
   async run({ client, args, json }) {
     const { values } = parseCommandArgs(args, { ...projectFlag, all: { type: 'boolean' } }, this.usage);
-    const keys = await client.keys.list.query({ includeRevoked: values.all ?? false, ...projectInput(values.project) });
+    const keys = await client.keys.list.query({
+      includeRevoked: values.all ?? false,
+      ...projectInput(values.project),
+    });
     if (json) return printJson(keys);
     printTable(keys, ['id', 'name', 'role', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt']);
   },

@@ -1,4 +1,11 @@
-import { ApiKeyNameSchema, assertCanManageProject, DomainError, type Principal, ProjectNameSchema, RoleSchema } from '@aihub/core';
+import {
+  ApiKeyNameSchema,
+  assertCanManageProject,
+  DomainError,
+  type Principal,
+  ProjectNameSchema,
+  RoleSchema,
+} from '@aihub/core';
 import { z } from 'zod';
 import { generateApiKey } from '../api-keys.js';
 import type { AppDeps } from '../context.js';
@@ -7,7 +14,11 @@ import { adminProcedure } from '../trpc.js';
 /** Optional `project` (by name): only root-project admins may name a project other than their own. */
 const projectSelector = z.object({ project: ProjectNameSchema.optional() });
 
-async function managedProjectId(deps: AppDeps, principal: Principal, projectName: string | undefined): Promise<string> {
+async function managedProjectId(
+  deps: AppDeps,
+  principal: Principal,
+  projectName: string | undefined,
+): Promise<string> {
   if (projectName === undefined) return principal.project.id;
   assertCanManageProject(principal, projectName);
   if (projectName === principal.project.name) return principal.project.id;
@@ -35,7 +46,11 @@ export const keysRouter = {
     }),
 
   list: adminProcedure
-    .input(projectSelector.extend({ includeRevoked: z.boolean().default(false) }).default({ includeRevoked: false }))
+    .input(
+      projectSelector
+        .extend({ includeRevoked: z.boolean().default(false) })
+        .default({ includeRevoked: false }),
+    )
     .query(async ({ ctx, input }) => {
       const projectId = await managedProjectId(ctx.deps, ctx.principal, input.project);
       return ctx.deps.apiKeys.list(projectId, { includeRevoked: input.includeRevoked });

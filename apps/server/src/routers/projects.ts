@@ -16,7 +16,10 @@ export const projectsRouter = {
       if (!ctx.principal.project.isRoot) {
         throw DomainError.forbidden('Only admins of the root project can create projects');
       }
-      const project = await ctx.deps.projects.create({ name: input.name, description: input.description ?? null });
+      const project = await ctx.deps.projects.create({
+        name: input.name,
+        description: input.description ?? null,
+      });
       const secret = generateApiKey();
       const key = await ctx.deps.apiKeys.create({
         projectId: project.id,
