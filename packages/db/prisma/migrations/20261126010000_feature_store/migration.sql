@@ -1,0 +1,177 @@
+-- Time-series store and feature engineering: entities, raw readings, weather, hourly and daily
+-- aggregates refreshed incrementally from an invalidation log, user-defined feature sets, exports.
+
+CREATE TABLE "entities" (
+    "project_id" UUID NOT NULL,
+    "entity_id" TEXT NOT NULL,
+    "location_id" TEXT,
+    "timezone" TEXT NOT NULL DEFAULT 'UTC',
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "entities_pkey" PRIMARY KEY ("project_id", "entity_id"),
+    CONSTRAINT "entities_entity_id_length" CHECK (length("entity_id") BETWEEN 1 AND 200),
+    CONSTRAINT "entities_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE
+);
+CREATE INDEX "entities_project_id_location_id_idx" ON "entities"("project_id", "location_id");
+
+-- Raw readings. The key is (project, entity, metric, ts): writing an existing key replaces its value.
+-- No foreign key to entities on this hot table: ingest checks entities per batch, which is far
+-- cheaper than a per-row constraint lookup at millions of rows.
+CREATE TABLE "timeseries_data" (
+    "project_id" UUID NOT NULL,
+    "entity_id" TEXT NOT NULL,
+    "metric" TEXT NOT NULL,
+    "ts" TIMESTAMPTZ(3) NOT NULL,
+    "value" DOUBLE PRECISION NOT NULL,
+
+    CONSTRAINT "timeseries_data_pkey" PRIMARY KEY ("project_id", "entity_id", "metric", "ts"),
+    CONSTRAINT "timeseries_data_value_finite" CHECK ("value" <> 'NaN'::float8 AND "value" <> 'Infinity'::float8 AND "value" <> '-Infinity'::float8)
+);
+-- Retention deletes by age across all series.
+CREATE INDEX "timeseries_data_ts_idx" ON "timeseries_data"("ts");
+
+-- Weather by location and hour; several issues of the same hour (forecasts, then the observation).
+CREATE TABLE "weather_features" (
+    "project_id" UUID NOT NULL,
+    "location_id" TEXT NOT NULL,
+    "ts" TIMESTAMPTZ(3) NOT NULL,
+    "issued_at" TIMESTAMPTZ(3) NOT NULL,
+    "temperature_c" DOUBLE PRECISION,
+    "humidity_pct" DOUBLE PRECISION,
+    "wind_speed_ms" DOUBLE PRECISION,
+    "solar_radiation_wm2" DOUBLE PRECISION,
+    "precipitation_mm" DOUBLE PRECISION,
+
+    CONSTRAINT "weather_features_pkey" PRIMARY KEY ("project_id", "location_id", "ts", "issued_at"),
+    CONSTRAINT "weather_features_ts_hour" CHECK ("ts" = date_trunc('hour', "ts")),
+    CONSTRAINT "weather_features_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE
+);
+CREATE INDEX "weather_features_ts_idx" ON "weather_features"("ts");
+
+-- Aggregates per (entity, metric, bucket). m2 is the sum of squared deviations from the bucket mean,
+-- the mergeable second moment that rolling statistics combine exactly (Chan et al.).
+CREATE TABLE "hourly_features" (
+    "project_id" UUID NOT NULL,
+    "entity_id" TEXT NOT NULL,
+    "metric" TEXT NOT NULL,
+    "bucket" TIMESTAMPTZ(3) NOT NULL,
+    "count" INTEGER NOT NULL,
+    "sum" DOUBLE PRECISION NOT NULL,
+    "mean" DOUBLE PRECISION NOT NULL,
+    "min" DOUBLE PRECISION NOT NULL,
+    "max" DOUBLE PRECISION NOT NULL,
+    "m2" DOUBLE PRECISION NOT NULL,
+    "std" DOUBLE PRECISION,
+    "first_value" DOUBLE PRECISION NOT NULL,
+    "last_value" DOUBLE PRECISION NOT NULL,
+    "first_ts" TIMESTAMPTZ(3) NOT NULL,
+    "last_ts" TIMESTAMPTZ(3) NOT NULL,
+    "refreshed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "hourly_features_pkey" PRIMARY KEY ("project_id", "entity_id", "metric", "bucket")
+);
+CREATE INDEX "hourly_features_bucket_idx" ON "hourly_features"("bucket");
+
+CREATE TABLE "daily_features" (
+    "project_id" UUID NOT NULL,
+    "entity_id" TEXT NOT NULL,
+    "metric" TEXT NOT NULL,
+    "bucket" TIMESTAMPTZ(3) NOT NULL,
+    "count" INTEGER NOT NULL,
+    "sum" DOUBLE PRECISION NOT NULL,
+    "mean" DOUBLE PRECISION NOT NULL,
+    "min" DOUBLE PRECISION NOT NULL,
+    "max" DOUBLE PRECISION NOT NULL,
+    "m2" DOUBLE PRECISION NOT NULL,
+    "std" DOUBLE PRECISION,
+    "first_value" DOUBLE PRECISION NOT NULL,
+    "last_value" DOUBLE PRECISION NOT NULL,
+    "first_ts" TIMESTAMPTZ(3) NOT NULL,
+    "last_ts" TIMESTAMPTZ(3) NOT NULL,
+    "refreshed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "daily_features_pkey" PRIMARY KEY ("project_id", "entity_id", "metric", "bucket")
+);
+CREATE INDEX "daily_features_bucket_idx" ON "daily_features"("bucket");
+
+-- Hours whose readings changed since the last refresh (TimescaleDB's invalidation log, by hand).
+-- Filled by triggers, so every write path counts: ingest, retention, an analyst's own SQL.
+CREATE TABLE "aggregate_invalidations" (
+    "project_id" UUID NOT NULL,
+    "entity_id" TEXT NOT NULL,
+    "metric" TEXT NOT NULL,
+    "bucket" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "aggregate_invalidations_pkey" PRIMARY KEY ("project_id", "entity_id", "metric", "bucket")
+);
+
+CREATE FUNCTION "aihub_invalidate_new_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
+  SELECT DISTINCT project_id, entity_id, metric, date_trunc('hour', ts) FROM new_rows
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION "aihub_invalidate_old_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
+  SELECT DISTINCT project_id, entity_id, metric, date_trunc('hour', ts) FROM old_rows
+  ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER "timeseries_data_invalidate_insert" AFTER INSERT ON "timeseries_data"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_new_rows();
+-- An update may move a reading to another hour (ts changed): both hours are invalidated.
+CREATE TRIGGER "timeseries_data_invalidate_update_new" AFTER UPDATE ON "timeseries_data"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_new_rows();
+CREATE TRIGGER "timeseries_data_invalidate_update_old" AFTER UPDATE ON "timeseries_data"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_old_rows();
+CREATE TRIGGER "timeseries_data_invalidate_delete" AFTER DELETE ON "timeseries_data"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_old_rows();
+
+-- User-defined feature sets, immutable per version (the predefined ones live in code).
+CREATE TABLE "feature_sets" (
+    "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+    "project_id" UUID NOT NULL,
+    "name" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "features" TEXT[] NOT NULL,
+    "description" TEXT,
+    "created_by" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "feature_sets_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "feature_sets_version_positive" CHECK ("version" >= 1),
+    CONSTRAINT "feature_sets_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX "feature_sets_project_id_name_version_key" ON "feature_sets"("project_id", "name", "version");
+
+-- Training-set exports (jobs). Filled in by the export worker.
+CREATE TYPE "export_status" AS ENUM ('queued', 'running', 'succeeded', 'failed', 'cancelled');
+
+CREATE TABLE "feature_exports" (
+    "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+    "project_id" UUID NOT NULL,
+    "status" "export_status" NOT NULL DEFAULT 'queued',
+    "feature_set" TEXT NOT NULL,
+    "feature_set_version" INTEGER NOT NULL,
+    "metric" TEXT NOT NULL,
+    "params" JSONB NOT NULL,
+    "rows_written" BIGINT NOT NULL DEFAULT 0,
+    "total_rows" BIGINT,
+    "bytes" BIGINT,
+    "sha256" TEXT,
+    "object_key" TEXT,
+    "error" TEXT,
+    "created_by" TEXT NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "started_at" TIMESTAMPTZ(3),
+    "finished_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "feature_exports_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "feature_exports_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE
+);
+CREATE INDEX "feature_exports_project_id_created_at_idx" ON "feature_exports"("project_id", "created_at");
