@@ -1,7 +1,7 @@
 import { requireRole, type Role } from '@aihub/core';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import { apiKeyPrefix, hashApiKey } from './api-keys.js';
+import { authenticateBearer } from './authenticate.js';
 import type { AuthedContext, Context } from './context.js';
 import { fieldErrorsOf, toTRPCError } from './errors.js';
 
@@ -42,46 +42,12 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapDomainErrors);
 
-// lastUsedAt is informational: write it at most once a minute per key, off the request path.
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 const authenticate = t.middleware(async ({ ctx, next }) => {
-  const header = ctx.authorization;
-  if (!header) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: 'Missing API key: send "Authorization: Bearer <key>"',
-    });
-  }
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: 'Malformed Authorization header: expected "Bearer <key>"',
-    });
-  }
-  const token = match[1];
-  const found = await ctx.deps.apiKeys.findActiveByHash(hashApiKey(token));
-  if (!found) {
-    ctx.log.info({ keyPrefix: apiKeyPrefix(token) }, 'rejected API key');
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or revoked API key' });
-  }
-  const now = new Date();
-  if (!found.key.lastUsedAt || now.getTime() - found.key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    ctx.deps.apiKeys.markUsed(found.key.id, now).catch((error: unknown) => {
-      ctx.log.warn({ err: error }, 'could not record API key use');
-    });
-  }
-  const principal = {
-    keyId: found.key.id,
-    keyName: found.key.name,
-    role: found.key.role,
-    project: found.project,
-  };
+  const principal = await authenticateBearer(ctx.deps, ctx.authorization, ctx.log);
   const authed: AuthedContext = {
     ...ctx,
     principal,
-    log: ctx.log.child({ project: found.project.name, key: found.key.prefix }),
+    log: ctx.log.child({ project: principal.project.name, key: principal.keyName }),
   };
   return next({ ctx: authed });
 });

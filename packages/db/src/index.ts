@@ -9,3 +9,14 @@ export {
 } from './migrate.js';
 export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
 export { PrismaProjectRepository } from './repositories/project-repository.js';
+export {
+  assertSpineSize,
+  type OfflineRequest,
+  type RangeRequest,
+  rangeRowCount,
+  retrieveOfflineFeatures,
+  type SpineRow,
+  streamRangeFeatures,
+  wholeHoursIn,
+} from './features/offline.js';
+export { pendingInvalidations, type RefreshResult, refreshAggregates } from './features/refresh.js';

@@ -1,6 +1,14 @@
 -- Time-series store and feature engineering: entities, raw readings, weather, hourly and daily
 -- aggregates refreshed incrementally from an invalidation log, user-defined feature sets, exports.
 
+-- Buckets are UTC hours and days whatever the session's TimeZone (date_trunc on timestamptz is not).
+CREATE FUNCTION "aihub_floor_hour"(t TIMESTAMPTZ) RETURNS TIMESTAMPTZ
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN date_bin('1 hour', t, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+CREATE FUNCTION "aihub_floor_day"(t TIMESTAMPTZ) RETURNS TIMESTAMPTZ
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN date_bin('1 day', t, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+
 CREATE TABLE "entities" (
     "project_id" UUID NOT NULL,
     "entity_id" TEXT NOT NULL,
@@ -44,7 +52,7 @@ CREATE TABLE "weather_features" (
     "precipitation_mm" DOUBLE PRECISION,
 
     CONSTRAINT "weather_features_pkey" PRIMARY KEY ("project_id", "location_id", "ts", "issued_at"),
-    CONSTRAINT "weather_features_ts_hour" CHECK ("ts" = date_trunc('hour', "ts")),
+    CONSTRAINT "weather_features_ts_hour" CHECK ("ts" = aihub_floor_hour("ts")),
     CONSTRAINT "weather_features_project_id_fkey" FOREIGN KEY ("project_id") REFERENCES "projects"("id") ON DELETE CASCADE
 );
 CREATE INDEX "weather_features_ts_idx" ON "weather_features"("ts");
@@ -109,7 +117,7 @@ CREATE TABLE "aggregate_invalidations" (
 CREATE FUNCTION "aihub_invalidate_new_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
-  SELECT DISTINCT project_id, entity_id, metric, date_trunc('hour', ts) FROM new_rows
+  SELECT DISTINCT project_id, entity_id, metric, aihub_floor_hour(ts) FROM new_rows
   ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
@@ -117,7 +125,7 @@ END $$;
 CREATE FUNCTION "aihub_invalidate_old_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
-  SELECT DISTINCT project_id, entity_id, metric, date_trunc('hour', ts) FROM old_rows
+  SELECT DISTINCT project_id, entity_id, metric, aihub_floor_hour(ts) FROM old_rows
   ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;

@@ -1,0 +1,128 @@
+import { DomainError, type FeatureRow, parseFeature } from '@aihub/core';
+import type pg from 'pg';
+import Cursor from 'pg-cursor';
+import { translateDbError } from '../errors.js';
+import { offlineFeaturesSql } from '../sql/offline-features.js';
+
+export interface SpineRow {
+  entityId: string;
+  asOf: Date;
+}
+
+export interface OfflineRequest {
+  projectId: string;
+  metric: string;
+  /** Feature names from the catalog, in output column order. */
+  features: readonly string[];
+  spine: readonly SpineRow[];
+  /** Adds label_next_1h (training data only). */
+  includeLabel?: boolean;
+}
+
+export interface RangeRequest {
+  projectId: string;
+  metric: string;
+  features: readonly string[];
+  /** Entities to export; every whole hour `as_of` in [start, end) for each. */
+  entityIds: readonly string[];
+  start: Date;
+  end: Date;
+  includeLabel?: boolean;
+}
+
+interface FeatureQueryRow {
+  ord: string;
+  entity_id: string;
+  as_of: Date;
+  label?: number | null;
+  [column: `f${number}`]: number | null;
+}
+
+function toFeatureRow(row: FeatureQueryRow, width: number, includeLabel: boolean): FeatureRow {
+  const values: (number | null)[] = new Array(width);
+  for (let i = 0; i < width; i++) values[i] = row[`f${i}`] ?? null;
+  const out: FeatureRow = { entityId: row.entity_id, asOf: row.as_of, values };
+  if (includeLabel) out.label = row.label ?? null;
+  return out;
+}
+
+/** Point-in-time feature vectors for an explicit spine, in spine order. Bounded: for interactive use. */
+export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineRequest): Promise<FeatureRow[]> {
+  const specs = request.features.map(parseFeature);
+  if (request.spine.length === 0) return [];
+  const includeLabel = request.includeLabel ?? false;
+  const sql = offlineFeaturesSql(specs, { kind: 'explicit' }, includeLabel);
+  try {
+    const result = await pool.query<FeatureQueryRow>(sql, [
+      request.projectId,
+      request.metric,
+      request.spine.map((s) => s.entityId),
+      request.spine.map((s) => s.asOf),
+    ]);
+    return result.rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
+  } catch (error) {
+    translateDbError(error);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The whole hours h with start <= h < end, as [first, last], or null when there are none. */
+export function wholeHoursIn(start: Date, end: Date): [Date, Date] | null {
+  const first = Math.ceil(start.getTime() / HOUR_MS) * HOUR_MS;
+  const last = Math.ceil(end.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS;
+  return first <= last ? [new Date(first), new Date(last)] : null;
+}
+
+/**
+ * Streams the vectors of every entity x every whole hour in [start, end) through a server-side
+ * cursor, `batchSize` rows at a time, so an export never holds its result in memory. Holds one
+ * pool connection until the iteration ends (or is abandoned).
+ */
+export async function* streamRangeFeatures(
+  pool: pg.Pool,
+  request: RangeRequest,
+  batchSize = 5_000,
+): AsyncGenerator<FeatureRow[]> {
+  const specs = request.features.map(parseFeature);
+  const hours = wholeHoursIn(request.start, request.end);
+  if (!hours || request.entityIds.length === 0) return;
+  const includeLabel = request.includeLabel ?? false;
+  const sql = offlineFeaturesSql(specs, { kind: 'range' }, includeLabel);
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    translateDbError(error);
+  }
+  const cursor = client.query(
+    new Cursor<FeatureQueryRow>(sql, [request.projectId, request.metric, [...request.entityIds], hours[0], hours[1]]),
+  );
+  try {
+    for (;;) {
+      const rows = await cursor.read(batchSize);
+      if (rows.length === 0) break;
+      yield rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
+    }
+  } catch (error) {
+    translateDbError(error);
+  } finally {
+    await cursor.close().catch(() => {});
+    client.release();
+  }
+}
+
+/** Rows a range request produces: entities x whole hours in [start, end). */
+export function rangeRowCount(request: Pick<RangeRequest, 'entityIds' | 'start' | 'end'>): number {
+  const hours = wholeHoursIn(request.start, request.end);
+  if (!hours) return 0;
+  return request.entityIds.length * ((hours[1].getTime() - hours[0].getTime()) / HOUR_MS + 1);
+}
+
+export function assertSpineSize(size: number, max: number): void {
+  if (size > max) {
+    throw DomainError.badRequest(`spine: at most ${max} rows per request (got ${size}); use an export for more`, {
+      spine: [`at most ${max} rows`],
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import { translateDbError } from '../errors.js';
+import {
+  claimedDaysSql,
+  claimInvalidationsSql,
+  clearClaimedDaysSql,
+  clearClaimedHoursSql,
+  rebuildClaimedDaysSql,
+  rebuildClaimedHoursSql,
+} from '../sql/aggregates.js';
+
+// Refreshes serialize on this lock; ingest never waits for it (it only appends invalidations).
+const REFRESH_LOCK_KEY = 72_410_010;
+
+export interface RefreshResult {
+  hourlyBuckets: number;
+  dailyBuckets: number;
+}
+
+/**
+ * Recomputes exactly the hourly and daily buckets whose readings changed since the last refresh.
+ * One transaction: a crash or error leaves the invalidations in place for the next refresh.
+ */
+export async function refreshAggregates(pool: pg.Pool, options: { projectId?: string } = {}): Promise<RefreshResult> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    translateDbError(error);
+  }
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [REFRESH_LOCK_KEY]);
+    const claimed = await client.query(claimInvalidationsSql, [options.projectId ?? null]);
+    const hourlyBuckets = claimed.rowCount ?? 0;
+    let dailyBuckets = 0;
+    if (hourlyBuckets > 0) {
+      await client.query('ANALYZE refresh_claimed');
+      await client.query(clearClaimedHoursSql);
+      await client.query(rebuildClaimedHoursSql);
+      const days = await client.query(claimedDaysSql);
+      dailyBuckets = days.rowCount ?? 0;
+      await client.query(clearClaimedDaysSql);
+      await client.query(rebuildClaimedDaysSql);
+    }
+    await client.query('COMMIT');
+    return { hourlyBuckets, dailyBuckets };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    translateDbError(error);
+  } finally {
+    client.release();
+  }
+}
+
+/** Buckets waiting for a refresh (for status displays and tests). */
+export async function pendingInvalidations(pool: pg.Pool, projectId?: string): Promise<number> {
+  const result = await pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM aggregate_invalidations WHERE $1::uuid IS NULL OR project_id = $1::uuid',
+    [projectId ?? null],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}

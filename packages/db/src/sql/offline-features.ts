@@ -1,0 +1,108 @@
+import type { FeatureSpec, WeatherField } from '@aihub/core';
+
+/*
+ * Builds the point-in-time retrieval query for a list of features. Raw SQL because the query is a
+ * spine joined LATERALly to the SQL feature functions (get_lag_features, get_rolling_features,
+ * get_weather_features), which the ORM cannot express. Only integers parsed from feature names and
+ * whitelisted column names are interpolated; every value is a bind parameter.
+ *
+ * Bind parameters: $1 project id, $2 metric, then the spine's own (see spineSql).
+ */
+
+export type SpineSql =
+  /** $3 text[] entity ids, $4 timestamptz[] as-of times; rows come back in this order. */
+  | { kind: 'explicit' }
+  /**
+   * $3 text[] entity ids, $4 first whole hour, $5 last whole hour. Not sorted (exports do not need
+   * an order, and sorting millions of wide rows would spill to disk).
+   */
+  | { kind: 'range' };
+
+function spineSql(spine: SpineSql): string {
+  if (spine.kind === 'explicit') {
+    return `SELECT s.ord, s.entity_id, s.as_of
+              FROM unnest($3::text[], $4::timestamptz[]) WITH ORDINALITY AS s(entity_id, as_of, ord)`;
+  }
+  return `SELECT row_number() OVER () AS ord, e.entity_id, g.as_of
+            FROM unnest($3::text[]) AS e(entity_id)
+           CROSS JOIN LATERAL generate_series($4::timestamptz, $5::timestamptz, interval '1 hour') AS g(as_of)`;
+}
+
+const weatherColumns: Record<WeatherField, string> = {
+  temperature_c: 'temperature_c',
+  humidity_pct: 'humidity_pct',
+  wind_speed_ms: 'wind_speed_ms',
+  solar_radiation_wm2: 'solar_radiation_wm2',
+  precipitation_mm: 'precipitation_mm',
+};
+
+const localHour = "(aihub_floor_hour(sp.as_of) AT TIME ZONE coalesce(e.timezone, 'UTC'))";
+
+export function offlineFeaturesSql(specs: readonly FeatureSpec[], spine: SpineSql, includeLabel: boolean): string {
+  const lags = new Set<number>();
+  const windows = new Set<number>();
+  let weather = false;
+  const lag = (hours: number) => {
+    lags.add(hours);
+    return `l${hours}`;
+  };
+  const win = (hours: number) => {
+    windows.add(hours);
+    return `r${hours}`;
+  };
+
+  const columns = specs.map((spec, i) => {
+    let expr: string;
+    switch (spec.kind) {
+      case 'lag':
+        expr = `${lag(spec.hours)}.mean`;
+        break;
+      case 'last_hour':
+        expr = spec.stat === 'count' ? `coalesce(${lag(1)}.count, 0)` : `${lag(1)}.${spec.stat}`;
+        break;
+      case 'delta_1h':
+        expr = `${lag(1)}.mean - ${lag(2)}.mean`;
+        break;
+      case 'rolling':
+        expr = `${win(spec.hours)}.${spec.stat}`;
+        break;
+      case 'zscore_24h':
+        expr = `CASE WHEN ${win(24)}.std > 0 THEN (${lag(1)}.mean - ${win(24)}.mean) / ${win(24)}.std END`;
+        break;
+      case 'calendar':
+        expr = {
+          hour_of_day: `extract(hour FROM ${localHour})`,
+          day_of_week: `extract(isodow FROM ${localHour})`,
+          is_weekend: `CASE WHEN extract(isodow FROM ${localHour}) >= 6 THEN 1 ELSE 0 END`,
+          month: `extract(month FROM ${localHour})`,
+        }[spec.field];
+        break;
+      case 'weather':
+        weather = true;
+        expr = `wx.${weatherColumns[spec.field]}`;
+        break;
+    }
+    return `(${expr})::float8 AS f${i}`;
+  });
+  if (includeLabel) columns.push('lbl.mean::float8 AS label');
+
+  const joins = [
+    ...[...lags].sort((a, b) => a - b).map(
+      (h) => `LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of, ${h}) l${h} ON true`,
+    ),
+    ...[...windows].sort((a, b) => a - b).map(
+      (h) => `LEFT JOIN LATERAL get_rolling_features($1, $2, sp.entity_id, sp.as_of, ${h}) r${h} ON true`,
+    ),
+    ...(weather ? ['LEFT JOIN LATERAL get_weather_features($1, e.location_id, sp.as_of) wx ON true'] : []),
+    // The label is the mean of [H, H+1h): the 1-hour lag as of one hour later.
+    ...(includeLabel
+      ? [`LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of + interval '1 hour', 1) lbl ON true`]
+      : []),
+  ];
+
+  return `WITH sp AS (${spineSql(spine)})
+SELECT sp.ord, sp.entity_id, sp.as_of${columns.length > 0 ? `,\n       ${columns.join(',\n       ')}` : ''}
+  FROM sp
+  LEFT JOIN entities e ON e.project_id = $1 AND e.entity_id = sp.entity_id
+  ${joins.join('\n  ')}${spine.kind === 'explicit' ? '\n ORDER BY sp.ord' : ''}`;
+}
