@@ -1,8 +1,10 @@
-import type { ApiClient } from './client.js';
+import type { ApiClient, Connection } from './client.js';
 
 /** What every command receives: the typed client, its own arguments, and the shared flags. */
 export interface CommandContext {
   client: ApiClient;
+  /** Server URL and API key, for the streaming endpoints beside tRPC (file uploads, downloads). */
+  connection: Connection;
   args: readonly string[];
   json: boolean;
 }

@@ -5,7 +5,28 @@ import { createApiClient, describeApiError } from './client.js';
 import type { Command } from './command.js';
 import { healthCommand, whoamiCommand } from './commands/health.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
+import {
+  modelsDownloadCommand,
+  modelsHistoryCommand,
+  modelsListCommand,
+  modelsRegisterCommand,
+  modelsShowCommand,
+} from './commands/models.js';
+import {
+  modelsAliasCommand,
+  modelsCopyCommand,
+  modelsDeleteCommand,
+  modelsPromoteCommand,
+} from './commands/models-write.js';
+import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './commands/features.js';
+import { ingestCommands } from './commands/ingest.js';
 import { projectsCreateCommand, projectsListCommand } from './commands/projects.js';
+import {
+  aggregatesRefreshCommand,
+  aggregatesStatusCommand,
+  entitiesListCommand,
+  retentionCommand,
+} from './commands/store.js';
 
 const commands: readonly Command[] = [
   healthCommand,
@@ -15,6 +36,23 @@ const commands: readonly Command[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
+  modelsRegisterCommand,
+  modelsListCommand,
+  modelsShowCommand,
+  modelsPromoteCommand,
+  modelsAliasCommand,
+  modelsDeleteCommand,
+  modelsCopyCommand,
+  modelsHistoryCommand,
+  modelsDownloadCommand,
+  ...ingestCommands,
+  entitiesListCommand,
+  aggregatesRefreshCommand,
+  aggregatesStatusCommand,
+  featuresSetsCommand,
+  featuresDefineCommand,
+  featuresOfflineCommand,
+  retentionCommand,
 ];
 
 const globalHelp = `usage: aihub <command> [options]
@@ -42,9 +80,10 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`usage: ${found.command.usage}\n${found.command.summary}\n`);
     return;
   }
-  const client = createApiClient({ url: flags.url, apiKey: flags.apiKey });
+  const connection = { url: flags.url, apiKey: flags.apiKey };
+  const client = createApiClient(connection);
   try {
-    await found.command.run({ client, args: found.args, json: flags.json });
+    await found.command.run({ client, connection, args: found.args, json: flags.json });
   } catch (error) {
     throw describeApiError(error, flags.url);
   }

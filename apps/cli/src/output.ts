@@ -11,7 +11,10 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function printTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): void {
+export function printTable<T extends object>(
+  rows: readonly T[],
+  columns: readonly (keyof T & string)[],
+): void {
   if (rows.length === 0) {
     process.stdout.write('(none)\n');
     return;

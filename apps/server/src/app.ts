@@ -1,11 +1,20 @@
 import type { HealthProbe } from '@aihub/core';
-import { createDb, migrate, PrismaApiKeyRepository, PrismaProjectRepository } from '@aihub/db';
+import {
+  createDb,
+  migrate,
+  PgFeatureStore,
+  PrismaApiKeyRepository,
+  PrismaFeatureSetRepository,
+  PrismaProjectRepository,
+} from '@aihub/db';
 import { createS3Client, storageHealthProbe } from '@aihub/storage';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { apiKeyPrefix, hashApiKey } from './api-keys.js';
 import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
+import { createModelRegistryDeps } from './models-service.js';
+import { startJobs } from './jobs.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
 export interface App {
@@ -41,6 +50,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     region: env.S3_REGION,
     accessKey: env.S3_ACCESS_KEY,
     secretKey: env.S3_SECRET_KEY,
+    partSize: env.S3_PART_SIZE_MB * 1024 * 1024,
   });
 
   const probes: HealthProbe[] = [
@@ -48,11 +58,17 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     { name: 'redis', ping: async () => void (await redis.ping()) },
     storageHealthProbe(s3),
   ];
+  const jobs = await startJobs(env, db.pool, logger);
   const deps: AppDeps = {
     projects: new PrismaProjectRepository(db.prisma),
     apiKeys: new PrismaApiKeyRepository(db.prisma),
     probes,
     logger,
+    registry: createModelRegistryDeps(env, db.pool, s3),
+    featureStore: new PgFeatureStore(db.pool),
+    featureSets: new PrismaFeatureSetRepository(db.prisma),
+    jobs,
+    retention: { readingsDays: env.RETENTION_READINGS_DAYS, weatherDays: env.RETENTION_WEATHER_DAYS },
   };
 
   const root = await deps.projects.ensureRoot(env.AIHUB_ROOT_PROJECT);
@@ -74,6 +90,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   return {
     deps,
     async close() {
+      await jobs.stop();
       redis.disconnect();
       await db.close();
     },

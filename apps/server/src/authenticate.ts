@@ -10,7 +10,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * Resolves an `Authorization: Bearer <key>` header into a principal, or throws UNAUTHORIZED.
  * Used by the tRPC base procedures and by the plain HTTP streaming endpoints alike.
  */
-export async function authenticateBearer(deps: AppDeps, header: string | undefined, log: Logger): Promise<Principal> {
+export async function authenticateBearer(
+  deps: AppDeps,
+  header: string | undefined,
+  log: Logger,
+): Promise<Principal> {
   if (!header) {
     throw new DomainError('UNAUTHORIZED', 'Missing API key: send "Authorization: Bearer <key>"');
   }

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiKeyRepository, HealthProbe, Principal, ProjectRepository } from '@aihub/core';
+import type {
+  ApiKeyRepository,
+  FeatureSetRepository,
+  FeatureStore,
+  HealthProbe,
+  Principal,
+  ProjectRepository,
+} from '@aihub/core';
+import type { ModelRegistryDeps } from './models-service.js';
 import type { Logger } from 'pino';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
@@ -8,6 +16,15 @@ export interface AppDeps {
   apiKeys: ApiKeyRepository;
   probes: readonly HealthProbe[];
   logger: Logger;
+  /** Offline feature store: ingest, aggregates, point-in-time retrieval, retention. */
+  featureStore: FeatureStore;
+  featureSets: FeatureSetRepository;
+  /** Background work (pg-boss); `requestRefresh` asks for an aggregate refresh soon. */
+  jobs: { requestRefresh(): Promise<void> };
+  /** Retention settings (days), from the environment. */
+  retention: { readingsDays: number; weatherDays: number };
+  /** Model registry: versions in PostgreSQL, artifacts in object storage. */
+  registry: ModelRegistryDeps;
 }
 
 /** The inner context: plain values, so tests can build it without HTTP. */

@@ -22,6 +22,12 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name')
     .default('aihub-exports'),
+  /** Multipart part size for artifact uploads, in MiB: the most an upload holds in memory is about two parts. */
+  S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(16),
+  /** The largest model artifact accepted, in bytes. */
+  MODEL_MAX_ARTIFACT_BYTES: positiveInt.default(20 * 1024 ** 3),
+  /** How long presigned artifact download URLs stay valid, in seconds (at most 7 days). */
+  MODEL_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -32,6 +38,12 @@ export const EnvSchema = z.object({
   RETENTION_READINGS_DAYS: positiveInt.default(400),
   RETENTION_FEATURES_DAYS: positiveInt.default(90),
   RETENTION_WEATHER_DAYS: positiveInt.default(365),
+  /** Run job workers (refresh, retention) in this process; false for API-only processes. */
+  AIHUB_WORKERS: booleanString.default(true),
+  /** Cron (UTC) of the scheduled aggregate refresh; ingest also requests one right after each file. */
+  AIHUB_REFRESH_CRON: z.string().min(9).default('* * * * *'),
+  /** Cron (UTC) of the retention job. */
+  AIHUB_RETENTION_CRON: z.string().min(9).default('17 3 * * *'),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createRequestContext, type AppDeps } from './context.js';
 import { checkReadiness } from './health.js';
+import { handleIngestRequest } from './ingest/http.js';
 import { appRouter } from './root.js';
+import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
 
 export interface HttpServer {
   /** http://host:port */
@@ -72,6 +74,8 @@ export async function startHttpServer(
       return;
     }
     if (path?.startsWith('/trpc/')) return void trpc(req, res);
+    if (path?.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
+    if (path?.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
     sendJson(res, 404, { error: `No route ${path}; the API is under /trpc/` });
   });
   server.keepAliveTimeout = 65_000;

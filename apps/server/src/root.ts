@@ -1,7 +1,10 @@
 import { authRouter } from './routers/auth.js';
+import { featuresRouter } from './routers/features.js';
 import { healthRouter } from './routers/health.js';
 import { keysRouter } from './routers/keys.js';
+import { modelsRouter } from './routers/models.js';
 import { projectsRouter } from './routers/projects.js';
+import { aggregatesRouter, entitiesRouter, ingestRouter, maintenanceRouter } from './routers/store.js';
 import { createRouter } from './trpc.js';
 
 export const appRouter = createRouter({
@@ -9,6 +12,12 @@ export const appRouter = createRouter({
   auth: authRouter,
   projects: projectsRouter,
   keys: keysRouter,
+  ingest: ingestRouter,
+  entities: entitiesRouter,
+  aggregates: aggregatesRouter,
+  features: featuresRouter,
+  maintenance: maintenanceRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,21 +4,18 @@ import { startHttpServer } from '../src/http.js';
 import type { AppDeps } from '../src/context.js';
 
 // Graceful shutdown is a property of the HTTP layer; a slow health probe stands in for a slow request.
+// Only the logger and the probes are used on this path; any other dependency touched fails loudly.
 function depsWithSlowProbe(delayMs: number): AppDeps {
-  const unused = () => Promise.reject(new Error('not used in this test'));
-  return {
+  const used: Partial<AppDeps> = {
     logger: createLogger('silent'),
     probes: [{ name: 'slow', ping: () => new Promise((resolve) => setTimeout(resolve, delayMs)) }],
-    projects: { create: unused, ensureRoot: unused, getById: unused, getByName: unused, list: unused },
-    apiKeys: {
-      create: unused,
-      ensure: unused,
-      list: unused,
-      revoke: unused,
-      findActiveByHash: unused,
-      markUsed: unused,
-    },
   };
+  return new Proxy(used, {
+    get(target, property) {
+      if (property in target) return target[property as keyof AppDeps];
+      throw new Error(`shutdown test: deps.${String(property)} is not expected on this path`);
+    },
+  }) as AppDeps;
 }
 
 describe('graceful shutdown', () => {

@@ -39,7 +39,8 @@ function explain(name: string): string | FeatureSpec {
   const rolling = /^rolling_(\d+)h_([a-z]+)$/.exec(name);
   if (rolling) {
     const stat = rolling[2] as RollingStat;
-    if (!ROLLING_STATS.includes(stat)) return `unknown rolling statistic '${rolling[2]}' (one of ${ROLLING_STATS.join(', ')})`;
+    if (!ROLLING_STATS.includes(stat))
+      return `unknown rolling statistic '${rolling[2]}' (one of ${ROLLING_STATS.join(', ')})`;
     return windowed(Number(rolling[1]), (hours) => ({ kind: 'rolling', hours, stat }));
   }
   if (name === 'last_hour_min' || name === 'last_hour_max' || name === 'last_hour_count') {
@@ -47,10 +48,12 @@ function explain(name: string): string | FeatureSpec {
   }
   if (name === 'delta_1h') return { kind: 'delta_1h' };
   if (name === 'zscore_24h') return { kind: 'zscore_24h' };
-  if ((CALENDAR_FEATURES as readonly string[]).includes(name)) return { kind: 'calendar', field: name as CalendarFeature };
+  if ((CALENDAR_FEATURES as readonly string[]).includes(name))
+    return { kind: 'calendar', field: name as CalendarFeature };
   if (name.startsWith('weather_')) {
     const field = name.slice('weather_'.length);
-    if ((WEATHER_FIELDS as readonly string[]).includes(field)) return { kind: 'weather', field: field as WeatherField };
+    if ((WEATHER_FIELDS as readonly string[]).includes(field))
+      return { kind: 'weather', field: field as WeatherField };
     return `unknown weather field '${field}' (one of ${WEATHER_FIELDS.join(', ')})`;
   }
   return 'unknown feature';
@@ -130,7 +133,10 @@ export function isPredefinedFeatureSet(name: string): boolean {
 
 export const FeatureSetNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{1,62}$/, 'must be 2-63 characters: lowercase letters, digits and underscores, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9_]{1,62}$/,
+    'must be 2-63 characters: lowercase letters, digits and underscores, starting with a letter',
+  );
 
 export const FeatureNameSchema = z.string().superRefine((name, ctx) => {
   const result = explain(name);
@@ -145,7 +151,8 @@ export const FeatureListSchema = z
   .superRefine((names, ctx) => {
     const seen = new Set<string>();
     names.forEach((name, index) => {
-      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [index], message: `'${name}' is listed twice` });
+      if (seen.has(name))
+        ctx.addIssue({ code: 'custom', path: [index], message: `'${name}' is listed twice` });
       seen.add(name);
     });
   });
@@ -175,3 +182,48 @@ const HOUR_MS = 3_600_000;
 export function floorHour(t: Date): Date {
   return new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 }
+
+/**
+ * Resolves a set by name: the predefined sets are version 1 and cannot be redefined; other names
+ * are looked up with `findUserDefined`. Throws NOT_FOUND naming what was asked for.
+ */
+export async function resolveFeatureSet(
+  name: string,
+  version: number | undefined,
+  findUserDefined: (name: string, version?: number) => Promise<FeatureSet | null>,
+): Promise<FeatureSet> {
+  const predefined = PREDEFINED_FEATURE_SETS[name];
+  if (predefined) {
+    if (version !== undefined && version !== 1) {
+      throw DomainError.notFound(
+        `Feature set '${name}' version ${version} (predefined sets have version 1 only)`,
+      );
+    }
+    return {
+      name,
+      version: 1,
+      features: [...predefined],
+      predefined: true,
+      description: 'predefined',
+      createdAt: null,
+    };
+  }
+  const found = await findUserDefined(name, version);
+  if (!found)
+    throw DomainError.notFound(`Feature set '${name}'${version === undefined ? '' : ` version ${version}`}`);
+  return found;
+}
+
+const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
+const identifier = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      IDENTIFIER_PATTERN,
+      'may contain only letters, digits and _.:@/- (starting with a letter or digit)',
+    );
+
+export const EntityIdSchema = identifier(200);
+export const MetricNameSchema = identifier(100);

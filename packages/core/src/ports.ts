@@ -1,3 +1,4 @@
+import type { FeatureSet } from './features.js';
 import type { ApiKey, Project, Role } from './auth.js';
 
 /** Storage of projects (tenants). Implemented in @aihub/db. */
@@ -37,4 +38,26 @@ export interface ApiKeyRepository {
 export interface HealthProbe {
   readonly name: string;
   ping(): Promise<void>;
+}
+
+// Model registry ports (registry-ports.ts).
+export type * from './registry-ports.js';
+
+/** User-defined feature sets, immutable per version. Implemented in @aihub/db. */
+export interface FeatureSetRepository {
+  /**
+   * Stores `features` as the next version of `name`, unless the latest version already has exactly
+   * these features (then that version is returned and `created` is false). Safe under concurrency.
+   */
+  define(input: {
+    projectId: string;
+    name: string;
+    features: readonly string[];
+    description: string | null;
+    createdBy: string;
+  }): Promise<{ featureSet: FeatureSet; created: boolean }>;
+  /** A version, or the latest when `version` is omitted; null if none. */
+  get(projectId: string, name: string, version?: number): Promise<FeatureSet | null>;
+  /** Every version of every user-defined set of the project. */
+  list(projectId: string): Promise<FeatureSet[]>;
 }

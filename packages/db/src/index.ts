@@ -9,14 +9,17 @@ export {
 } from './migrate.js';
 export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
 export { PrismaProjectRepository } from './repositories/project-repository.js';
+export { PgFeatureStore } from './features/feature-store.js';
 export {
   assertSpineSize,
-  type OfflineRequest,
-  type RangeRequest,
   rangeRowCount,
   retrieveOfflineFeatures,
-  type SpineRow,
   streamRangeFeatures,
   wholeHoursIn,
 } from './features/offline.js';
-export { pendingInvalidations, type RefreshResult, refreshAggregates } from './features/refresh.js';
+export { pendingInvalidations, refreshAggregates } from './features/refresh.js';
+export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';
+export { ingestBatches } from './features/ingest.js';
+export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
+export { applyRetention } from './features/retention.js';
+export type { OfflineRequest, RangeRequest, SpineRow } from '@aihub/core';

@@ -7,7 +7,14 @@ export interface StorageConfig {
   region: string;
   accessKey: string;
   secretKey: string;
+  /**
+   * Multipart part size in bytes for streams of unknown length (default 16 MiB). Without it minio-js
+   * sizes parts for a 5 TiB object (about 560 MB each, held in memory).
+   */
+  partSize?: number;
 }
+
+export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
 export function createS3Client(config: StorageConfig): Minio.Client {
   const url = new URL(config.endpoint);
@@ -21,6 +28,7 @@ export function createS3Client(config: StorageConfig): Minio.Client {
     secretKey: config.secretKey,
     // Path-style addressing: works with any S3-compatible store, no wildcard DNS needed.
     pathStyle: true,
+    partSize: config.partSize ?? DEFAULT_PART_SIZE,
   });
 }
 
@@ -33,12 +41,39 @@ const unavailableCodes = new Set([
   'EAI_AGAIN',
 ]);
 
+const transientS3Codes = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+]);
+
+/** Worth retrying: the network or the store had a moment, not a refusal of this request. */
+export function isTransientStorageError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, statusCode, cause } = error as { code?: unknown; statusCode?: unknown; cause?: unknown };
+  if (typeof code === 'string' && (unavailableCodes.has(code) || transientS3Codes.has(code))) return true;
+  if (typeof statusCode === 'number' && statusCode >= 500) return true;
+  if (error instanceof Error && /socket hang up|other side closed|ECONNRESET/i.test(error.message))
+    return true;
+  return cause !== undefined && cause !== error && isTransientStorageError(cause);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Maps minio-js / network errors to the domain's error type. */
 export function translateStorageError(error: unknown, what = 'Object'): never {
   if (error instanceof DomainError) throw error;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchBucket')
     throw DomainError.notFound(what);
+  if (code === 'EntityTooLarge')
+    throw new DomainError('PAYLOAD_TOO_LARGE', 'Object storage refused an object this large', {
+      cause: error,
+    });
   if (code === 'AccessDenied' || code === 'SignatureDoesNotMatch' || code === 'InvalidAccessKeyId') {
     throw new DomainError('UNAVAILABLE', 'Object storage refused the credentials', { cause: error });
   }
@@ -47,7 +82,8 @@ export function translateStorageError(error: unknown, what = 'Object'): never {
   const status =
     typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   if (typeof status === 'number' && status >= 500) throw DomainError.unavailable('Object storage', error);
-  throw error;
+  if (isTransientStorageError(error)) throw DomainError.unavailable('Object storage', error);
+  throw new DomainError('INTERNAL', `Object storage failed: ${describe(error)}`, { cause: error });
 }
 
 /** Readiness: the store answers an authenticated request (so wrong credentials count as not ready). */

@@ -1,34 +1,14 @@
-import { DomainError, type FeatureRow, parseFeature } from '@aihub/core';
+import {
+  DomainError,
+  type FeatureRow,
+  type OfflineRequest,
+  parseFeature,
+  type RangeRequest,
+} from '@aihub/core';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import { translateDbError } from '../errors.js';
 import { offlineFeaturesSql } from '../sql/offline-features.js';
-
-export interface SpineRow {
-  entityId: string;
-  asOf: Date;
-}
-
-export interface OfflineRequest {
-  projectId: string;
-  metric: string;
-  /** Feature names from the catalog, in output column order. */
-  features: readonly string[];
-  spine: readonly SpineRow[];
-  /** Adds label_next_1h (training data only). */
-  includeLabel?: boolean;
-}
-
-export interface RangeRequest {
-  projectId: string;
-  metric: string;
-  features: readonly string[];
-  /** Entities to export; every whole hour `as_of` in [start, end) for each. */
-  entityIds: readonly string[];
-  start: Date;
-  end: Date;
-  includeLabel?: boolean;
-}
 
 interface FeatureQueryRow {
   ord: string;
@@ -96,7 +76,13 @@ export async function* streamRangeFeatures(
     translateDbError(error);
   }
   const cursor = client.query(
-    new Cursor<FeatureQueryRow>(sql, [request.projectId, request.metric, [...request.entityIds], hours[0], hours[1]]),
+    new Cursor<FeatureQueryRow>(sql, [
+      request.projectId,
+      request.metric,
+      [...request.entityIds],
+      hours[0],
+      hours[1],
+    ]),
   );
   try {
     for (;;) {
@@ -121,8 +107,11 @@ export function rangeRowCount(request: Pick<RangeRequest, 'entityIds' | 'start' 
 
 export function assertSpineSize(size: number, max: number): void {
   if (size > max) {
-    throw DomainError.badRequest(`spine: at most ${max} rows per request (got ${size}); use an export for more`, {
-      spine: [`at most ${max} rows`],
-    });
+    throw DomainError.badRequest(
+      `spine: at most ${max} rows per request (got ${size}); use an export for more`,
+      {
+        spine: [`at most ${max} rows`],
+      },
+    );
   }
 }

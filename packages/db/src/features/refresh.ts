@@ -1,3 +1,4 @@
+import type { RefreshResult } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
 import {
@@ -12,16 +13,14 @@ import {
 // Refreshes serialize on this lock; ingest never waits for it (it only appends invalidations).
 const REFRESH_LOCK_KEY = 72_410_010;
 
-export interface RefreshResult {
-  hourlyBuckets: number;
-  dailyBuckets: number;
-}
-
 /**
  * Recomputes exactly the hourly and daily buckets whose readings changed since the last refresh.
  * One transaction: a crash or error leaves the invalidations in place for the next refresh.
  */
-export async function refreshAggregates(pool: pg.Pool, options: { projectId?: string } = {}): Promise<RefreshResult> {
+export async function refreshAggregates(
+  pool: pg.Pool,
+  options: { projectId?: string } = {},
+): Promise<RefreshResult> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -53,10 +52,12 @@ export async function refreshAggregates(pool: pg.Pool, options: { projectId?: st
   }
 }
 
-/** Buckets waiting for a refresh (for status displays and tests). */
+/** Hourly buckets waiting for a refresh (for status displays and tests). */
 export async function pendingInvalidations(pool: pg.Pool, projectId?: string): Promise<number> {
   const result = await pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM aggregate_invalidations WHERE $1::uuid IS NULL OR project_id = $1::uuid',
+    // Runs may overlap (the same hour changed twice before a refresh), so this is an upper bound.
+    `SELECT coalesce(sum(extract(epoch FROM last_bucket - first_bucket) / 3600 + 1), 0) AS n
+       FROM aggregate_invalidations WHERE $1::uuid IS NULL OR project_id = $1::uuid`,
     [projectId ?? null],
   );
   return Number(result.rows[0]?.n ?? 0);

@@ -5,15 +5,19 @@
  * the ORM cannot express.
  */
 
-/** Claims the pending invalidations ($1: project id or null for all) into a temp table. */
+/**
+ * Claims the pending invalidation runs ($1: project id or null for all) and expands them into the
+ * distinct hourly buckets to recompute, in a temp table.
+ */
 export const claimInvalidationsSql = `
 CREATE TEMP TABLE refresh_claimed ON COMMIT DROP AS
 WITH claimed AS (
   DELETE FROM aggregate_invalidations
    WHERE $1::uuid IS NULL OR project_id = $1::uuid
-  RETURNING project_id, entity_id, metric, bucket
+  RETURNING project_id, entity_id, metric, first_bucket, last_bucket
 )
-SELECT * FROM claimed`;
+SELECT DISTINCT project_id, entity_id, metric, generate_series(first_bucket, last_bucket, interval '1 hour') AS bucket
+  FROM claimed`;
 
 export const clearClaimedHoursSql = `
 DELETE FROM hourly_features h

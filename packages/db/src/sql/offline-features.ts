@@ -38,7 +38,11 @@ const weatherColumns: Record<WeatherField, string> = {
 
 const localHour = "(aihub_floor_hour(sp.as_of) AT TIME ZONE coalesce(e.timezone, 'UTC'))";
 
-export function offlineFeaturesSql(specs: readonly FeatureSpec[], spine: SpineSql, includeLabel: boolean): string {
+export function offlineFeaturesSql(
+  specs: readonly FeatureSpec[],
+  spine: SpineSql,
+  includeLabel: boolean,
+): string {
   const lags = new Set<number>();
   const windows = new Set<number>();
   let weather = false;
@@ -87,20 +91,27 @@ export function offlineFeaturesSql(specs: readonly FeatureSpec[], spine: SpineSq
   if (includeLabel) columns.push('lbl.mean::float8 AS label');
 
   const joins = [
-    ...[...lags].sort((a, b) => a - b).map(
-      (h) => `LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of, ${h}) l${h} ON true`,
-    ),
-    ...[...windows].sort((a, b) => a - b).map(
-      (h) => `LEFT JOIN LATERAL get_rolling_features($1, $2, sp.entity_id, sp.as_of, ${h}) r${h} ON true`,
-    ),
+    ...[...lags]
+      .sort((a, b) => a - b)
+      .map((h) => `LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of, ${h}) l${h} ON true`),
+    ...[...windows]
+      .sort((a, b) => a - b)
+      .map(
+        (h) => `LEFT JOIN LATERAL get_rolling_features($1, $2, sp.entity_id, sp.as_of, ${h}) r${h} ON true`,
+      ),
     ...(weather ? ['LEFT JOIN LATERAL get_weather_features($1, e.location_id, sp.as_of) wx ON true'] : []),
     // The label is the mean of [H, H+1h): the 1-hour lag as of one hour later.
     ...(includeLabel
-      ? [`LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of + interval '1 hour', 1) lbl ON true`]
+      ? [
+          `LEFT JOIN LATERAL get_lag_features($1, $2, sp.entity_id, sp.as_of + interval '1 hour', 1) lbl ON true`,
+        ]
       : []),
   ];
 
-  return `WITH sp AS (${spineSql(spine)})
+  // `params` declares the parameter types even when no feature reads the metric (calendar- or
+  // weather-only sets); an unused parameter would otherwise make PostgreSQL refuse the query.
+  return `WITH params AS (SELECT $1::uuid AS project_id, $2::text AS metric),
+sp AS (${spineSql(spine)})
 SELECT sp.ord, sp.entity_id, sp.as_of${columns.length > 0 ? `,\n       ${columns.join(',\n       ')}` : ''}
   FROM sp
   LEFT JOIN entities e ON e.project_id = $1 AND e.entity_id = sp.entity_id

@@ -103,42 +103,64 @@ CREATE TABLE "daily_features" (
 );
 CREATE INDEX "daily_features_bucket_idx" ON "daily_features"("bucket");
 
--- Hours whose readings changed since the last refresh (TimescaleDB's invalidation log, by hand).
--- Filled by triggers, so every write path counts: ingest, retention, an analyst's own SQL.
+-- What changed since the last refresh (TimescaleDB's invalidation log, by hand): runs of
+-- consecutive changed hours per series, [first_bucket, last_bucket]. Every hour inside a run did
+-- change, so a refresh recomputes exactly the changed buckets, while a bulk append of a long
+-- series costs one row instead of one per hour. Filled by triggers, so every write path counts
+-- (ingest, retention, an analyst's own SQL); bulk ingest of brand-new rows writes the same runs
+-- itself and sets aihub.skip_invalidation for that statement, because computing them while
+-- parsing is far cheaper than in the trigger.
 CREATE TABLE "aggregate_invalidations" (
+    "id" BIGSERIAL NOT NULL,
     "project_id" UUID NOT NULL,
     "entity_id" TEXT NOT NULL,
     "metric" TEXT NOT NULL,
-    "bucket" TIMESTAMPTZ(3) NOT NULL,
+    "first_bucket" TIMESTAMPTZ(3) NOT NULL,
+    "last_bucket" TIMESTAMPTZ(3) NOT NULL,
 
-    CONSTRAINT "aggregate_invalidations_pkey" PRIMARY KEY ("project_id", "entity_id", "metric", "bucket")
+    CONSTRAINT "aggregate_invalidations_pkey" PRIMARY KEY ("id"),
+    CONSTRAINT "aggregate_invalidations_run" CHECK ("first_bucket" <= "last_bucket")
 );
+CREATE INDEX "aggregate_invalidations_project_id_idx" ON "aggregate_invalidations"("project_id");
 
-CREATE FUNCTION "aihub_invalidate_new_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "aihub_invalidate_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
-  SELECT DISTINCT project_id, entity_id, metric, aihub_floor_hour(ts) FROM new_rows
-  ON CONFLICT DO NOTHING;
+  IF current_setting('aihub.skip_invalidation', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  -- Gaps and islands: consecutive hours of a series share (bucket - row_number hours).
+  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, first_bucket, last_bucket)
+  SELECT project_id, entity_id, metric, min(bucket), max(bucket)
+    FROM (SELECT project_id, entity_id, metric, bucket,
+                 bucket - (row_number() OVER (PARTITION BY project_id, entity_id, metric ORDER BY bucket)) * interval '1 hour' AS island
+            FROM (SELECT DISTINCT project_id, entity_id, metric, aihub_floor_hour(ts) AS bucket FROM changed_rows) d) r
+   GROUP BY project_id, entity_id, metric, island;
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION "aihub_invalidate_old_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- An update may move a reading to another hour (ts changed): the old and the new hour both count.
+CREATE FUNCTION "aihub_invalidate_updated_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, bucket)
-  SELECT DISTINCT project_id, entity_id, metric, aihub_floor_hour(ts) FROM old_rows
-  ON CONFLICT DO NOTHING;
+  IF current_setting('aihub.skip_invalidation', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO aggregate_invalidations (project_id, entity_id, metric, first_bucket, last_bucket)
+  SELECT project_id, entity_id, metric, min(bucket), max(bucket)
+    FROM (SELECT project_id, entity_id, metric, bucket,
+                 bucket - (row_number() OVER (PARTITION BY project_id, entity_id, metric ORDER BY bucket)) * interval '1 hour' AS island
+            FROM (SELECT project_id, entity_id, metric, aihub_floor_hour(ts) AS bucket FROM old_rows
+                  UNION
+                  SELECT project_id, entity_id, metric, aihub_floor_hour(ts) FROM new_rows) d) r
+   GROUP BY project_id, entity_id, metric, island;
   RETURN NULL;
 END $$;
 
 CREATE TRIGGER "timeseries_data_invalidate_insert" AFTER INSERT ON "timeseries_data"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_new_rows();
--- An update may move a reading to another hour (ts changed): both hours are invalidated.
-CREATE TRIGGER "timeseries_data_invalidate_update_new" AFTER UPDATE ON "timeseries_data"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_new_rows();
-CREATE TRIGGER "timeseries_data_invalidate_update_old" AFTER UPDATE ON "timeseries_data"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_old_rows();
+  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_rows();
+CREATE TRIGGER "timeseries_data_invalidate_update" AFTER UPDATE ON "timeseries_data"
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_updated_rows();
 CREATE TRIGGER "timeseries_data_invalidate_delete" AFTER DELETE ON "timeseries_data"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_old_rows();
+  REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION aihub_invalidate_rows();
 
 -- User-defined feature sets, immutable per version (the predefined ones live in code).
 CREATE TABLE "feature_sets" (

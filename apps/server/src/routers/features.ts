@@ -1,0 +1,148 @@
+import {
+  DomainError,
+  EntityIdSchema,
+  FeatureListSchema,
+  FeatureSetNameSchema,
+  isPredefinedFeatureSet,
+  MetricNameSchema,
+  PREDEFINED_FEATURE_SETS,
+  resolveFeatureSet,
+} from '@aihub/core';
+import { z } from 'zod';
+import type { AppDeps } from '../context.js';
+import { readerProcedure, writerProcedure } from '../trpc.js';
+
+/** Rows one interactive request may return; exports are for more. */
+export const MAX_OFFLINE_ROWS = 10_000;
+const HOUR_MS = 3_600_000;
+
+const setSelector = {
+  featureSet: FeatureSetNameSchema,
+  version: z.number().int().positive().optional(),
+};
+
+const OfflineInputSchema = z
+  .object({
+    ...setSelector,
+    metric: MetricNameSchema,
+    spine: z
+      .array(z.object({ entityId: EntityIdSchema, asOf: z.coerce.date() }))
+      .min(1, 'must have at least one row')
+      .max(MAX_OFFLINE_ROWS, `at most ${MAX_OFFLINE_ROWS} rows; use an export for more`)
+      .optional(),
+    range: z
+      .object({
+        entityIds: z.array(EntityIdSchema).min(1).max(1000).optional(),
+        start: z.coerce.date(),
+        end: z.coerce.date(),
+      })
+      .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] })
+      .optional(),
+    includeLabel: z.boolean().default(false),
+  })
+  .refine((input) => (input.spine === undefined) !== (input.range === undefined), {
+    message: 'give exactly one of spine or range',
+    path: ['spine'],
+  });
+
+async function featureSetFor(deps: AppDeps, projectId: string, name: string, version: number | undefined) {
+  return resolveFeatureSet(name, version, (n, v) => deps.featureSets.get(projectId, n, v));
+}
+
+/** Unknown entities are a client error naming the field, not silently empty vectors. */
+async function assertEntitiesExist(deps: AppDeps, projectId: string, ids: readonly string[], field: string) {
+  const unique = [...new Set(ids)];
+  const known = new Set((await deps.featureStore.entities(projectId, unique)).map((e) => e.entityId));
+  const unknown = unique.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    const shown = unknown
+      .slice(0, 10)
+      .map((id) => `'${id}'`)
+      .join(', ');
+    throw DomainError.badRequest(`${field}: unknown entit${unknown.length === 1 ? 'y' : 'ies'} ${shown}`, {
+      [field]: [`unknown: ${shown}`],
+    });
+  }
+}
+
+export const featuresRouter = {
+  /** Predefined sets (version 1) and every version of the project's user-defined sets. */
+  sets: readerProcedure.query(async ({ ctx }) => {
+    const predefined = Object.entries(PREDEFINED_FEATURE_SETS).map(([name, features]) => ({
+      name,
+      version: 1,
+      features: [...features],
+      predefined: true,
+      description: 'predefined',
+      createdAt: null,
+    }));
+    return [...predefined, ...(await ctx.deps.featureSets.list(ctx.principal.project.id))];
+  }),
+
+  /** Creates a user-defined set, or its next version when the features differ from the latest. */
+  defineSet: writerProcedure
+    .input(
+      z.object({
+        name: FeatureSetNameSchema,
+        features: FeatureListSchema,
+        description: z.string().trim().max(500).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (isPredefinedFeatureSet(input.name)) {
+        throw DomainError.conflict(`'${input.name}' is a predefined feature set and cannot be redefined`);
+      }
+      return ctx.deps.featureSets.define({
+        projectId: ctx.principal.project.id,
+        name: input.name,
+        features: input.features,
+        description: input.description ?? null,
+        createdBy: ctx.principal.keyName,
+      });
+    }),
+
+  /** Point-in-time vectors for an explicit spine or for entities x whole hours of [start, end). */
+  offline: readerProcedure.input(OfflineInputSchema).query(async ({ ctx, input }) => {
+    const projectId = ctx.principal.project.id;
+    const set = await featureSetFor(ctx.deps, projectId, input.featureSet, input.version);
+    let spine: { entityId: string; asOf: Date }[];
+    if (input.spine) {
+      await assertEntitiesExist(
+        ctx.deps,
+        projectId,
+        input.spine.map((s) => s.entityId),
+        'spine',
+      );
+      spine = input.spine;
+    } else {
+      const range = input.range as NonNullable<typeof input.range>;
+      if (range.entityIds) await assertEntitiesExist(ctx.deps, projectId, range.entityIds, 'range.entityIds');
+      const entityIds =
+        range.entityIds ?? (await ctx.deps.featureStore.entitiesWithMetric(projectId, input.metric));
+      const first = Math.ceil(range.start.getTime() / HOUR_MS) * HOUR_MS;
+      const hours = Math.max(0, Math.ceil((range.end.getTime() - first) / HOUR_MS));
+      if (entityIds.length * hours > MAX_OFFLINE_ROWS) {
+        throw DomainError.badRequest(
+          `range: ${entityIds.length} entities x ${hours} hours = ${entityIds.length * hours} rows, over the ${MAX_OFFLINE_ROWS} an interactive request returns; use an export`,
+          { range: [`at most ${MAX_OFFLINE_ROWS} rows`] },
+        );
+      }
+      spine = entityIds.flatMap((entityId) =>
+        Array.from({ length: hours }, (_, i) => ({ entityId, asOf: new Date(first + i * HOUR_MS) })),
+      );
+    }
+    const rows = await ctx.deps.featureStore.retrieveOffline({
+      projectId,
+      metric: input.metric,
+      features: set.features,
+      spine,
+      includeLabel: input.includeLabel,
+    });
+    return {
+      featureSet: { name: set.name, version: set.version },
+      metric: input.metric,
+      columns: set.features,
+      rows,
+    };
+  }),
+};

@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DomainError, requireRole } from '@aihub/core';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { z } from 'zod';
+import { authenticateBearer } from './authenticate.js';
+import type { AppDeps } from './context.js';
+import { fieldErrorsOf, toTRPCError } from './errors.js';
+import { receiveArtifact } from './models-service.js';
+
+/*
+ * `PUT /v1/models/uploads/<version-id>` (or POST): step two of models.register. tRPC carries JSON, so the
+ * artifact's bytes come through this plain endpoint and stream straight into object storage; the
+ * server never holds more than a couple of multipart parts. Same API keys, same error codes.
+ */
+
+export const UPLOAD_ROUTE = '/v1/models/uploads/';
+
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
+  if (res.headersSent) return void res.destroy();
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  // After a refusal the rest of the body is not read: close rather than drain gigabytes.
+  if (close) res.setHeader('connection', 'close');
+  res.end(JSON.stringify(body));
+}
+
+export async function handleModelUpload(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) {
+  const requestId = String(res.getHeader('x-request-id'));
+  const log = deps.logger.child({ requestId, route: 'models.upload' });
+  try {
+    // POST too, for clients (the CLI's shared streaming helper, HTML forms) that only POST.
+    if (req.method !== 'PUT' && req.method !== 'POST') {
+      res.setHeader('allow', 'PUT, POST');
+      throw new DomainError('BAD_REQUEST', `Use PUT to upload an artifact (got ${req.method})`);
+    }
+    const principal = await authenticateBearer(deps, req.headers.authorization, log);
+    requireRole(principal, 'writer');
+    const parsed = z.uuid().safeParse(path.slice(UPLOAD_ROUTE.length));
+    if (!parsed.success)
+      throw DomainError.badRequest('Invalid upload path', {
+        versionId: ['must be a model version id (uuid)'],
+      });
+    const version = await receiveArtifact(deps.registry, principal, parsed.data, req, log);
+    log.info(
+      { model: version.modelName, version: version.version, bytes: version.sizeBytes },
+      'artifact stored',
+    );
+    send(res, 200, { version });
+  } catch (error) {
+    const trpc = toTRPCError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error }));
+    const status = req.method === 'PUT' || req.method === 'POST' ? getHTTPStatusCodeFromError(trpc) : 405;
+    if (trpc.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'upload failed');
+    else log.info({ code: trpc.code, reason: trpc.message }, 'upload rejected');
+    const message =
+      trpc.code === 'INTERNAL_SERVER_ERROR'
+        ? `Internal server error (request id ${requestId})`
+        : trpc.message;
+    const fieldErrors = fieldErrorsOf(trpc)?.fields ?? null;
+    send(res, status, { error: { code: trpc.code, message, requestId, fieldErrors } }, !req.readableEnded);
+  }
+}

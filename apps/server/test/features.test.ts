@@ -1,0 +1,209 @@
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AihubClient, createAihubClient } from '../src/client.js';
+import { startTestServer, type TestServer } from '../src/testing.js';
+
+async function failure(
+  call: Promise<unknown>,
+): Promise<{ code: string; message: string; fields: Record<string, string[]> | null }> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) {
+      const data = error.data as { code: string; fieldErrors: Record<string, string[]> | null };
+      return { code: data.code, message: error.message, fields: data.fieldErrors };
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const day = 86_400_000;
+
+describe('feature sets, offline retrieval and retention through the API', () => {
+  let server: TestServer;
+  let a: AihubClient;
+  let b: AihubClient;
+  let root: AihubClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({ AIHUB_WORKERS: 'false' });
+    root = createAihubClient({ url: server.url, apiKey: server.adminKey });
+    a = createAihubClient({
+      url: server.url,
+      apiKey: (await root.projects.create.mutate({ name: 'tenant-a' })).adminKey.token,
+    });
+    b = createAihubClient({
+      url: server.url,
+      apiKey: (await root.projects.create.mutate({ name: 'tenant-b' })).adminKey.token,
+    });
+    await a.ingest.entities.mutate({ records: [{ entity_id: 'm1' }] });
+    await b.ingest.entities.mutate({ records: [{ entity_id: 'm1' }] });
+  });
+  afterAll(async () => server?.stop());
+
+  it('lists the three predefined sets with their spec column order', async () => {
+    const sets = await a.features.sets.query();
+    const basic = sets.find((s) => s.name === 'forecast_basic');
+    expect(basic).toMatchObject({ version: 1, predefined: true });
+    expect(basic?.features).toEqual([
+      'lag_1h',
+      'lag_24h',
+      'lag_168h',
+      'hour_of_day',
+      'day_of_week',
+      'is_weekend',
+    ]);
+    expect(
+      sets
+        .filter((s) => s.predefined)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['anomaly_detection', 'forecast_advanced', 'forecast_basic']);
+  });
+
+  it('validates user-defined sets: unknown features, zero or oversize windows, duplicates, predefined names', async () => {
+    const bad = await failure(
+      a.features.defineSet.mutate({
+        name: 'bad',
+        features: ['lag_0h', 'rolling_8761h_mean', 'wind', 'lag_1h', 'lag_1h'],
+      }),
+    );
+    expect(bad.code).toBe('BAD_REQUEST');
+    expect(Object.keys(bad.fields ?? {}).sort()).toEqual([
+      'features.0',
+      'features.1',
+      'features.2',
+      'features.4',
+    ]);
+    expect(bad.fields?.['features.0']?.[0]).toBe("'lag_0h': window must be 1 to 8760 hours");
+    expect(bad.fields?.['features.1']?.[0]).toBe("'rolling_8761h_mean': window must be 1 to 8760 hours");
+    expect(bad.fields?.['features.2']?.[0]).toBe("'wind': unknown feature");
+    expect(bad.fields?.['features.4']?.[0]).toBe("'lag_1h' is listed twice");
+    expect(
+      (await failure(a.features.defineSet.mutate({ name: 'forecast_basic', features: ['lag_1h'] }))).code,
+    ).toBe('CONFLICT');
+    expect((await failure(a.features.defineSet.mutate({ name: 'empty', features: [] }))).code).toBe(
+      'BAD_REQUEST',
+    );
+  });
+
+  it('versions user-defined sets immutably; old versions stay readable', async () => {
+    const v1 = await a.features.defineSet.mutate({
+      name: 'mine',
+      features: ['lag_1h', 'rolling_8760h_count'],
+    });
+    expect(v1).toMatchObject({ created: true, featureSet: { version: 1 } });
+    const again = await a.features.defineSet.mutate({
+      name: 'mine',
+      features: ['lag_1h', 'rolling_8760h_count'],
+    });
+    expect(again).toMatchObject({ created: false, featureSet: { version: 1 } });
+    const v2 = await a.features.defineSet.mutate({ name: 'mine', features: ['lag_2h'] });
+    expect(v2).toMatchObject({ created: true, featureSet: { version: 2, features: ['lag_2h'] } });
+    const spine = [{ entityId: 'm1', asOf: new Date('2026-01-01T00:00:00Z') }];
+    expect(
+      (await a.features.offline.query({ featureSet: 'mine', version: 1, metric: 'kwh', spine })).columns,
+    ).toEqual(['lag_1h', 'rolling_8760h_count']);
+    expect((await a.features.offline.query({ featureSet: 'mine', metric: 'kwh', spine })).featureSet).toEqual(
+      { name: 'mine', version: 2 },
+    );
+    expect(
+      (await failure(a.features.offline.query({ featureSet: 'mine', version: 3, metric: 'kwh', spine })))
+        .code,
+    ).toBe('NOT_FOUND');
+    // Project B does not see project A's set.
+    expect((await failure(b.features.offline.query({ featureSet: 'mine', metric: 'kwh', spine }))).code).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  it('rejects unknown entities, ambiguous requests and oversize ranges, naming the field', async () => {
+    const base = { featureSet: 'forecast_basic', metric: 'kwh' } as const;
+    const unknown = await failure(
+      a.features.offline.query({ ...base, spine: [{ entityId: 'ghost', asOf: new Date() }] }),
+    );
+    expect(unknown).toMatchObject({ code: 'BAD_REQUEST', message: "spine: unknown entity 'ghost'" });
+    const both = await failure(
+      a.features.offline.query({
+        ...base,
+        spine: [{ entityId: 'm1', asOf: new Date() }],
+        range: { start: new Date(0), end: new Date(day) },
+      }),
+    );
+    expect(both.fields).toHaveProperty('spine');
+    const huge = await failure(
+      a.features.offline.query({
+        ...base,
+        range: { entityIds: ['m1'], start: new Date(0), end: new Date(3 * 365 * day) },
+      }),
+    );
+    expect(huge.message).toContain('use an export');
+  });
+
+  it('keeps tenants apart: the same entity id in two projects never mixes readings', async () => {
+    await a.ingest.readings.mutate({
+      records: [{ entity_id: 'm1', metric: 'kwh', ts: '2026-02-01T09:30:00Z', value: 10 }],
+    });
+    await b.ingest.readings.mutate({
+      records: [{ entity_id: 'm1', metric: 'kwh', ts: '2026-02-01T09:30:00Z', value: 99 }],
+    });
+    await a.aggregates.refresh.mutate();
+    await b.aggregates.refresh.mutate();
+    const spine = [{ entityId: 'm1', asOf: new Date('2026-02-01T10:00:00Z') }];
+    expect(
+      (await a.features.offline.query({ featureSet: 'forecast_basic', metric: 'kwh', spine })).rows[0]
+        ?.values[0],
+    ).toBe(10);
+    expect(
+      (await b.features.offline.query({ featureSet: 'forecast_basic', metric: 'kwh', spine })).rows[0]
+        ?.values[0],
+    ).toBe(99);
+  });
+
+  it('serves a whole-hour range for every entity with readings of the metric', async () => {
+    const result = await a.features.offline.query({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      range: { start: new Date('2026-02-01T09:30:00Z'), end: new Date('2026-02-01T12:00:00Z') },
+      includeLabel: true,
+    });
+    // Whole hours in [09:30, 12:00): 10:00 and 11:00.
+    expect(result.rows.map((r) => [r.entityId, r.asOf.toISOString(), r.values[0], r.label])).toEqual([
+      ['m1', '2026-02-01T10:00:00.000Z', 10, null],
+      ['m1', '2026-02-01T11:00:00.000Z', null, null],
+    ]);
+  });
+
+  it('applies retention: old readings go, and the aggregates follow what remains', async () => {
+    const old = new Date(Date.now() - 500 * day);
+    old.setUTCMinutes(15, 0, 0);
+    const recent = new Date(Date.now() - 2 * day);
+    recent.setUTCMinutes(15, 0, 0);
+    await a.ingest.readings.mutate({
+      records: [
+        { entity_id: 'm1', metric: 'temp', ts: old.toISOString(), value: 1 },
+        { entity_id: 'm1', metric: 'temp', ts: recent.toISOString(), value: 2 },
+      ],
+    });
+    await a.aggregates.refresh.mutate();
+    const after = (t: Date) => new Date(t.getTime() + 3_600_000);
+    const spine = [
+      { entityId: 'm1', asOf: after(old) },
+      { entityId: 'm1', asOf: after(recent) },
+    ];
+    const before = await a.features.offline.query({ featureSet: 'forecast_basic', metric: 'temp', spine });
+    expect(before.rows.map((r) => r.values[0])).toEqual([1, 2]);
+
+    expect((await failure(a.maintenance.retention.mutate())).code).toBe('FORBIDDEN');
+    const result = await root.maintenance.retention.mutate();
+    expect(result.readingsDeleted).toBeGreaterThanOrEqual(1);
+    expect(result.refresh.hourlyBuckets).toBeGreaterThanOrEqual(1);
+    const afterRetention = await a.features.offline.query({
+      featureSet: 'forecast_basic',
+      metric: 'temp',
+      spine,
+    });
+    expect(afterRetention.rows.map((r) => r.values[0])).toEqual([null, 2]);
+  });
+});

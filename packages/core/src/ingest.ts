@@ -1,0 +1,228 @@
+import { z } from 'zod';
+
+/*
+ * What an ingest file may contain, row by row. Pure: the server streams and parses files, this
+ * decides whether each record is valid and what it means.
+ */
+
+export const IngestKindSchema = z.enum(['entities', 'readings', 'weather']);
+export type IngestKind = z.infer<typeof IngestKindSchema>;
+
+export const IngestFormatSchema = z.enum(['csv', 'ndjson']);
+export type IngestFormat = z.infer<typeof IngestFormatSchema>;
+
+export interface ReadingRecord {
+  entityId: string;
+  metric: string;
+  ts: Date;
+  value: number;
+}
+
+export interface EntityRecord {
+  entityId: string;
+  locationId: string | null;
+  timezone: string;
+}
+
+export const WEATHER_VALUE_COLUMNS = [
+  'temperature_c',
+  'humidity_pct',
+  'wind_speed_ms',
+  'solar_radiation_wm2',
+  'precipitation_mm',
+] as const;
+
+export interface WeatherRecord {
+  locationId: string;
+  ts: Date;
+  issuedAt: Date;
+  values: (number | null)[];
+}
+
+export type IngestRecord<K extends IngestKind> = K extends 'readings'
+  ? ReadingRecord
+  : K extends 'entities'
+    ? EntityRecord
+    : WeatherRecord;
+
+interface ColumnSpec {
+  required: readonly string[];
+  optional: readonly string[];
+}
+
+export const INGEST_COLUMNS: Record<IngestKind, ColumnSpec> = {
+  readings: { required: ['entity_id', 'metric', 'ts', 'value'], optional: [] },
+  entities: { required: ['entity_id'], optional: ['location_id', 'timezone'] },
+  weather: { required: ['location_id', 'ts'], optional: ['issued_at', ...WEATHER_VALUE_COLUMNS] },
+};
+
+/** Checks a CSV header: every required column, nothing unknown, nothing twice. Returns the problem or null. */
+export function checkHeader(kind: IngestKind, header: readonly string[]): string | null {
+  const spec = INGEST_COLUMNS[kind];
+  const known = new Set([...spec.required, ...spec.optional]);
+  const missing = spec.required.filter((c) => !header.includes(c));
+  const unknown = header.filter((c) => !known.has(c));
+  const repeated = header.filter((c, i) => header.indexOf(c) !== i);
+  if (missing.length === 0 && unknown.length === 0 && repeated.length === 0) return null;
+  const parts = [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
+    repeated.length > 0 ? `repeated ${repeated.join(', ')}` : '',
+  ].filter(Boolean);
+  const expected = [...spec.required, ...spec.optional.map((c) => `[${c}]`)].join(', ');
+  return `wrong header (${parts.join('; ')}): expected columns ${expected}`;
+}
+
+/** A row's fields: strings from CSV (empty string = absent), JSON values from NDJSON. */
+export type RawRecord = Record<string, unknown>;
+
+export type RowResult<T> = { ok: true; record: T } | { ok: false; reason: string };
+
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
+// ISO 8601 with an explicit offset: a timestamp without one is ambiguous, so it is refused.
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/** Date would roll 2026-02-30 over to March 2; a real calendar date and clock time are required. */
+function isRealDateTime(match: RegExpExecArray): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59
+  );
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function text(raw: RawRecord, column: string, max: number): string | { error: string } {
+  const value = raw[column];
+  if (isAbsent(value)) return { error: `${column}: missing` };
+  if (typeof value !== 'string') return { error: `${column}: must be a string` };
+  if (value.length > max) return { error: `${column}: longer than ${max} characters` };
+  if (!IDENTIFIER.test(value))
+    return { error: `${column}: '${value}' has characters other than letters, digits and _.:@/-` };
+  return value;
+}
+
+function timestamp(raw: RawRecord, column: string): Date | { error: string } {
+  const value = raw[column];
+  if (isAbsent(value)) return { error: `${column}: missing` };
+  if (typeof value !== 'string') return { error: `${column}: must be an ISO 8601 string` };
+  const match = ISO_WITH_ZONE.exec(value);
+  const parsed = new Date(value.replace(' ', 'T'));
+  if (!match || !isRealDateTime(match) || Number.isNaN(parsed.getTime())) {
+    return {
+      error: `${column}: '${value}' is not an ISO 8601 timestamp with a time zone (e.g. 2026-01-31T13:00:00Z)`,
+    };
+  }
+  return parsed;
+}
+
+/** A finite double. CSV gives strings; NDJSON must give a JSON number. */
+function number(
+  raw: RawRecord,
+  column: string,
+  required: boolean,
+  format: IngestFormat,
+): number | null | { error: string } {
+  const value = raw[column];
+  if (isAbsent(value)) return required ? { error: `${column}: missing` } : null;
+  let parsed: number;
+  if (typeof value === 'number') parsed = value;
+  else if (
+    typeof value === 'string' &&
+    format === 'csv' &&
+    /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim())
+  ) {
+    parsed = Number(value);
+  } else if (typeof value === 'string' && format === 'csv') {
+    return { error: `${column}: '${value}' is not a number` };
+  } else {
+    return {
+      error: `${column}: must be a number, got ${typeof value === 'string' ? `the string '${value}'` : typeof value}`,
+    };
+  }
+  if (!Number.isFinite(parsed)) return { error: `${column}: must be finite (got ${value})` };
+  return parsed;
+}
+
+function isError(value: unknown): value is { error: string } {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function unknownColumns(kind: IngestKind, raw: RawRecord): string | null {
+  const spec = INGEST_COLUMNS[kind];
+  const extra = Object.keys(raw).filter((k) => !spec.required.includes(k) && !spec.optional.includes(k));
+  return extra.length > 0 ? `unknown column ${extra.join(', ')}` : null;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function validateRecord<K extends IngestKind>(
+  kind: K,
+  raw: RawRecord,
+  format: IngestFormat,
+): RowResult<IngestRecord<K>> {
+  const fail = (reason: string) => ({ ok: false as const, reason });
+  const extra = unknownColumns(kind, raw);
+  if (extra) return fail(extra);
+  if (kind === 'readings') {
+    const entityId = text(raw, 'entity_id', 200);
+    const metric = text(raw, 'metric', 100);
+    const ts = timestamp(raw, 'ts');
+    const value = number(raw, 'value', true, format);
+    for (const v of [entityId, metric, ts, value]) if (isError(v)) return fail(v.error);
+    const record: ReadingRecord = {
+      entityId: entityId as string,
+      metric: metric as string,
+      ts: ts as Date,
+      value: value as number,
+    };
+    return { ok: true, record: record as IngestRecord<K> };
+  }
+  if (kind === 'entities') {
+    const entityId = text(raw, 'entity_id', 200);
+    if (isError(entityId)) return fail(entityId.error);
+    let locationId: string | null = null;
+    if (!isAbsent(raw.location_id)) {
+      const loc = text(raw, 'location_id', 200);
+      if (isError(loc)) return fail(loc.error);
+      locationId = loc;
+    }
+    const zone = isAbsent(raw.timezone) ? 'UTC' : raw.timezone;
+    if (typeof zone !== 'string' || !isValidTimeZone(zone))
+      return fail(`timezone: '${String(zone)}' is not an IANA time zone`);
+    return { ok: true, record: { entityId, locationId, timezone: zone } as IngestRecord<K> };
+  }
+  const locationId = text(raw, 'location_id', 200);
+  if (isError(locationId)) return fail(locationId.error);
+  const ts = timestamp(raw, 'ts');
+  if (isError(ts)) return fail(ts.error);
+  if (ts.getTime() % HOUR_MS !== 0) return fail(`ts: '${String(raw.ts)}' is not the start of an hour`);
+  let issuedAt = new Date(ts.getTime() + HOUR_MS); // an observation becomes known when its hour ends
+  if (!isAbsent(raw.issued_at)) {
+    const parsed = timestamp(raw, 'issued_at');
+    if (isError(parsed)) return fail(parsed.error);
+    issuedAt = parsed;
+  }
+  const values: (number | null)[] = [];
+  for (const column of WEATHER_VALUE_COLUMNS) {
+    const v = number(raw, column, false, format);
+    if (isError(v)) return fail(v.error);
+    values.push(v);
+  }
+  return { ok: true, record: { locationId, ts, issuedAt, values } as IngestRecord<K> };
+}

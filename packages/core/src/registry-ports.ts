@@ -1,0 +1,145 @@
+import type { MetricFilter, ModelSort } from './registry-rules.js';
+import type {
+  ArtifactFormat,
+  Lineage,
+  Metadata,
+  Metrics,
+  ModelAuditEvent,
+  ModelStage,
+  ModelVersion,
+  Params,
+  RegistrationStatus,
+  Tags,
+} from './registry.js';
+
+/* Ports of the model registry: its repository (@aihub/db) and its artifact store (@aihub/storage). */
+
+// Model registry ------------------------------------------------------------------------------
+
+/** How a caller names one version. */
+export type ModelVersionRef =
+  | { id: string }
+  | { name: string; version: number }
+  | { name: string; stage: ModelStage }
+  | { name: string; alias: string };
+
+export interface NewModelVersion {
+  projectId: string;
+  name: string;
+  description?: string | null | undefined;
+  tags?: Tags | undefined;
+  format: ArtifactFormat;
+  declaredSizeBytes: number | null;
+  declaredSha256: string | null;
+  metrics: Metrics;
+  params: Params;
+  metadata: Metadata;
+  lineage: Lineage;
+  actor: string;
+  comment?: string | null | undefined;
+}
+
+export interface ModelListQuery {
+  nameContains?: string | undefined;
+  stage?: ModelStage | undefined;
+  status?: RegistrationStatus | undefined;
+  alias?: string | undefined;
+  /** `key` (present) or `key=value`. */
+  tag?: string | undefined;
+  metrics: readonly MetricFilter[];
+  sort: ModelSort;
+  sortMetric?: string | undefined;
+  order: 'asc' | 'desc';
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ModelVersionPage {
+  items: ModelVersion[];
+  nextCursor: string | null;
+}
+
+/** A version whose delete has begun: enough to find its objects. */
+export interface DeletingVersion {
+  id: string;
+  modelName: string;
+  version: number;
+}
+
+/** Storage of registered models, versions, aliases and their audit trail. Implemented in @aihub/db. */
+export interface ModelRegistryRepository {
+  /** Allocates the next version number (no gaps, no duplicates) and inserts a `pending` version. */
+  createVersion(input: NewModelVersion): Promise<ModelVersion>;
+  /** pending -> ready, with the stored artifact's verified size and sha256. */
+  markReady(
+    projectId: string,
+    versionId: string,
+    artifact: { sizeBytes: number; sha256: string; artifactKey: string },
+    actor: string,
+  ): Promise<ModelVersion>;
+  /** pending -> failed with the reason; a no-op for versions that are no longer pending. */
+  markFailed(projectId: string, versionId: string, reason: string, actor: string): Promise<void>;
+  /** Claims a pending version for one upload; CONFLICT when another upload holds it or it is not pending. */
+  claimUpload(projectId: string, versionId: string): Promise<ModelVersion>;
+  /** NOT_FOUND unless the version exists in the project; `deleting` versions only when asked for. */
+  get(
+    projectId: string,
+    ref: ModelVersionRef,
+    options?: { includeDeleting?: boolean },
+  ): Promise<ModelVersion>;
+  list(projectId: string, query: ModelListQuery): Promise<ModelVersionPage>;
+  promote(
+    projectId: string,
+    versionId: string,
+    input: { to: ModelStage; demoteTo: 'archived' | 'staging'; actor: string; comment: string | null },
+  ): Promise<{ version: ModelVersion; demoted: ModelVersion | null }>;
+  setAlias(
+    projectId: string,
+    versionId: string,
+    alias: string,
+    actor: string,
+    comment: string | null,
+  ): Promise<ModelVersion>;
+  removeAlias(
+    projectId: string,
+    modelName: string,
+    alias: string,
+    actor: string,
+    comment: string | null,
+  ): Promise<void>;
+  /** Marks the version `deleting` (idempotent) and records the tombstone; the caller then frees storage. */
+  beginDelete(
+    projectId: string,
+    versionId: string,
+    input: { force: boolean; actorIsAdmin: boolean; actor: string; comment: string | null },
+  ): Promise<DeletingVersion>;
+  /** Removes a `deleting` version's row once its objects are gone. */
+  finishDelete(projectId: string, versionId: string): Promise<void>;
+  history(
+    projectId: string,
+    filter: { name: string; version?: number | undefined },
+  ): Promise<ModelAuditEvent[]>;
+}
+
+/** Stored artifact: what the store computed while the bytes streamed through. */
+export interface StoredObject {
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** Object storage for model artifacts. Implemented in @aihub/storage. */
+export interface ArtifactStore {
+  /** Streams `body` to `key`, computing sha256 and size on the fly; PAYLOAD_TOO_LARGE past `maxBytes`. */
+  put(key: string, body: AsyncIterable<Uint8Array>, options?: { maxBytes?: number }): Promise<StoredObject>;
+  /** The object's bytes; the stream errors (PRECONDITION_FAILED) at its end if they do not match. */
+  openVerified(key: string, expected: StoredObject): Promise<AsyncIterable<Uint8Array>>;
+  putJson(key: string, value: unknown): Promise<void>;
+  getJson(key: string): Promise<unknown>;
+  stat(key: string): Promise<{ sizeBytes: number } | null>;
+  list(prefix: string): Promise<string[]>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Removes every object under the prefix, and unfinished multipart uploads of `keys`; idempotent. */
+  deletePrefix(prefix: string): Promise<number>;
+  abortUpload(key: string): Promise<void>;
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+}

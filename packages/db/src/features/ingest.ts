@@ -1,0 +1,134 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type {
+  EntityRecord,
+  IngestBatch,
+  IngestKind,
+  IngestProblem,
+  IngestRecord,
+  IngestSummary,
+  ReadingRecord,
+  WeatherRecord,
+} from '@aihub/core';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { translateDbError } from '../errors.js';
+import { copyNumber, copyText } from './copy-text.js';
+import { copyNewReadings, dropUnknownEntities } from './readings-batch.js';
+import {
+  copyIntoStagingSql,
+  createStagingSql,
+  dropStagingLinesSql,
+  stagingProblemsSql,
+  upsertFromStagingSql,
+} from '../sql/ingest.js';
+
+const toCopyLine: { [K in IngestKind]: (line: number, record: IngestRecord<K>) => string } = {
+  readings: (line, r: ReadingRecord) =>
+    `${line}\t${copyText(r.entityId)}\t${copyText(r.metric)}\t${r.ts.toISOString()}\t${copyNumber(r.value)}\n`,
+  entities: (line, r: EntityRecord) =>
+    `${line}\t${copyText(r.entityId)}\t${copyText(r.locationId)}\t${copyText(r.timezone)}\n`,
+  weather: (line, r: WeatherRecord) =>
+    `${line}\t${copyText(r.locationId)}\t${r.ts.toISOString()}\t${r.issuedAt.toISOString()}\t${r.values.map(copyNumber).join('\t')}\n`,
+};
+
+/**
+ * Writes a whole file's batches in ONE transaction: either every accepted row of the file is
+ * stored or none is (a crash or a dropped upload rolls back). Invalid lines are reported and
+ * skipped; with `strict`, any invalid line rolls the whole file back.
+ */
+export async function ingestBatches<K extends IngestKind>(
+  pool: pg.Pool,
+  options: { projectId: string; kind: K; strict: boolean; maxProblems?: number },
+  batches: AsyncIterable<IngestBatch<K>>,
+): Promise<IngestSummary> {
+  const { projectId, kind, strict } = options;
+  const maxProblems = options.maxProblems ?? 1000;
+  const problems: IngestProblem[] = [];
+  let rejected = 0;
+  let accepted = 0;
+  const report = (found: IngestProblem[]) => {
+    rejected += found.length;
+    for (const problem of found) if (problems.length < maxProblems) problems.push(problem);
+  };
+  const encode = toCopyLine[kind] as (line: number, record: IngestRecord<K>) => string;
+
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    translateDbError(error);
+  }
+  try {
+    await client.query('BEGIN');
+    await client.query(createStagingSql[kind]);
+    // Parsing the next batch (CPU, in this process) overlaps with PostgreSQL storing this one.
+    const iterator = batches[Symbol.asyncIterator]();
+    let next = iterator.next();
+    next.catch(() => {}); // handled when awaited; this only stops an early failure being "unhandled"
+    for (;;) {
+      const step = await next;
+      if (step.done) break;
+      const batch = step.value;
+      next = iterator.next();
+      next.catch(() => {});
+      report(batch.problems);
+      let rows = batch.rows;
+      if (kind === 'readings') {
+        const checked = await dropUnknownEntities(
+          client,
+          projectId,
+          rows as { line: number; record: ReadingRecord }[],
+        );
+        report(checked.problems);
+        rows = checked.kept as typeof rows;
+      }
+      if (rows.length === 0) continue;
+      // In strict mode there is no point writing once the file is known to be refused.
+      if (strict && rejected > 0) continue;
+      const written = rows.length;
+      if (
+        kind === 'readings' &&
+        (await copyNewReadings(
+          client,
+          projectId,
+          rows.map((r) => r.record as ReadingRecord),
+        ))
+      ) {
+        accepted += written;
+        continue;
+      }
+      let text = '';
+      for (const { line, record } of rows) text += encode(line, record);
+      await pipeline(Readable.from([text]), client.query(copyFrom(copyIntoStagingSql(kind))));
+      const check = stagingProblemsSql[kind];
+      if (check) {
+        const found = await client.query<{ line: string; reason: string }>(check);
+        if (found.rows.length > 0) {
+          report(found.rows.map((row) => ({ line: Number(row.line), reason: row.reason })));
+          accepted -= found.rows.length;
+          await client.query(dropStagingLinesSql, [found.rows.map((row) => row.line)]);
+        }
+      }
+      if (!strict || rejected === 0) await client.query(upsertFromStagingSql[kind], [projectId]);
+      await client.query('TRUNCATE ingest_staging');
+      accepted += written;
+    }
+    problems.sort((a, b) => a.line - b.line);
+    if (strict && rejected > 0) {
+      await client.query('ROLLBACK');
+      return { accepted: 0, rejected, problems, committed: false };
+    }
+    await client.query('COMMIT');
+    return { accepted, rejected, problems, committed: true };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    // Stop reading the upload: nothing more of this file will be stored.
+    await batches[Symbol.asyncIterator]()
+      .return?.(undefined)
+      .catch(() => {});
+    translateDbError(error);
+  } finally {
+    client.release();
+  }
+}
