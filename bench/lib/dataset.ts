@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { migrate } from '@aihub/db';
+import { migrate, readMigrations } from '@aihub/db';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -106,7 +106,15 @@ export async function ensureDataset(
         'SELECT project_id, refreshed FROM bench_marker LIMIT 1',
       );
       const row = marker.rows[0];
-      if (row) return { url, projectId: row.project_id, entities, hours, refreshed: row.refreshed };
+      const applied = await probe.query<{ migration_name: string; checksum: string }>(
+        'SELECT migration_name, checksum FROM _prisma_migrations',
+      );
+      const current = await readMigrations();
+      const same =
+        applied.rows.length === current.length &&
+        current.every((m) => applied.rows.some((a) => a.migration_name === m.name && a.checksum === m.checksum));
+      if (row && same) return { url, projectId: row.project_id, entities, hours, refreshed: row.refreshed };
+      if (row) console.log('the dataset was built with older migrations: rebuilding it');
     } catch {
       // Not built yet (or half built): build it below.
     } finally {
@@ -171,6 +179,17 @@ export async function ensureDataset(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Logs every series as one invalidation run (each series is contiguous, so the run names exactly
+ * its hours): the next refresh is a full one. The load itself skips the trigger's log.
+ */
+export async function invalidateEverything(pool: pg.Pool): Promise<void> {
+  await pool.query(`INSERT INTO aggregate_invalidations (project_id, entity_id, metric, first_bucket, last_bucket)
+                    SELECT project_id, entity_id, metric, aihub_floor_hour(min(ts)), aihub_floor_hour(max(ts))
+                      FROM timeseries_data GROUP BY project_id, entity_id, metric`);
+  await pool.query('VACUUM ANALYZE aggregate_invalidations');
 }
 
 export async function markRefreshed(url: string): Promise<void> {

@@ -3,7 +3,7 @@
 import { PREDEFINED_FEATURE_SETS } from '@aihub/core';
 import { PgFeatureStore, refreshAggregates } from '@aihub/db';
 import pg from 'pg';
-import { DATASET_START, ensureDataset, entityId, HOUR_MS, markRefreshed } from '../lib/dataset.js';
+import { DATASET_START, ensureDataset, entityId, HOUR_MS, invalidateEverything, markRefreshed } from '../lib/dataset.js';
 import { banner, fmt, option, timed } from '../lib/figures.js';
 
 const entities = option('entities', 1000);
@@ -13,7 +13,8 @@ const dataset = await ensureDataset(entities, hours);
 const pool = new pg.Pool({ connectionString: dataset.url, max: 2 });
 try {
   if (!dataset.refreshed) {
-    console.log('aggregates not built yet: refreshing once (not timed)...');
+    console.log('aggregates not built yet: a full refresh first (not timed; bench/refresh times it)...');
+    await invalidateEverything(pool);
     await refreshAggregates(pool);
     await markRefreshed(dataset.url);
     await pool.query('VACUUM ANALYZE');

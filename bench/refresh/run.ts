@@ -2,7 +2,15 @@
 // appended and refreshed incrementally. Prints the incremental time as a fraction of the full one.
 import { refreshAggregates } from '@aihub/db';
 import pg from 'pg';
-import { DATASET_START, ensureDataset, entityId, HOUR_MS, markRefreshed, reading } from '../lib/dataset.js';
+import {
+  DATASET_START,
+  ensureDataset,
+  entityId,
+  HOUR_MS,
+  invalidateEverything,
+  markRefreshed,
+  reading,
+} from '../lib/dataset.js';
 import { banner, fmt, option, timed } from '../lib/figures.js';
 
 const entities = option('entities', 1000);
@@ -12,11 +20,7 @@ const pool = new pg.Pool({ connectionString: dataset.url, max: 2 });
 try {
   banner(`refresh: ${entities} entities x ${hours} hours = ${(entities * hours).toLocaleString()} readings`);
   // Full refresh: every bucket invalidated, as after the initial load.
-  // Every series is contiguous, so one run per series names exactly all of its hours.
-  await pool.query(`INSERT INTO aggregate_invalidations (project_id, entity_id, metric, first_bucket, last_bucket)
-                    SELECT project_id, entity_id, metric, aihub_floor_hour(min(ts)), aihub_floor_hour(max(ts))
-                      FROM timeseries_data GROUP BY project_id, entity_id, metric`);
-  await pool.query('VACUUM ANALYZE aggregate_invalidations');
+  await invalidateEverything(pool);
   const full = await timed(() => refreshAggregates(pool));
   await markRefreshed(dataset.url);
   await pool.query('VACUUM ANALYZE hourly_features');

@@ -171,28 +171,78 @@ function unknownColumns(kind: IngestKind, raw: RawRecord): string | null {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * A validator for one stream of records. Entity ids, metric names and timestamps repeat on most
+ * lines of a real file, so each distinct value is checked once (small bounded caches); `columnsChecked`
+ * skips the per-record column check when a CSV header was already checked.
+ */
+export function createRecordValidator<K extends IngestKind>(
+  kind: K,
+  format: IngestFormat,
+  options: { columnsChecked?: boolean } = {},
+): (raw: RawRecord) => RowResult<IngestRecord<K>> {
+  const identifiers = new Map<string, Map<string, string | { error: string }>>();
+  let lastTs: { raw: unknown; parsed: Date | { error: string } } | undefined;
+  const cachedText = (raw: RawRecord, column: string, max: number) => {
+    const value = raw[column];
+    if (typeof value !== 'string') return text(raw, column, max);
+    let known = identifiers.get(column);
+    if (known === undefined) {
+      known = new Map();
+      identifiers.set(column, known);
+    }
+    let result = known.get(value);
+    if (result === undefined) {
+      if (known.size > 10_000) known.clear();
+      result = text(raw, column, max);
+      known.set(value, result);
+    }
+    return result;
+  };
+  const cachedTimestamp = (raw: RawRecord, column: string) => {
+    if (lastTs && lastTs.raw === raw[column] && typeof lastTs.raw === 'string') return lastTs.parsed;
+    const parsed = timestamp(raw, column);
+    lastTs = { raw: raw[column], parsed };
+    return parsed;
+  };
+  return (raw) => {
+    const fail = (reason: string) => ({ ok: false as const, reason });
+    if (!options.columnsChecked) {
+      const extra = unknownColumns(kind, raw);
+      if (extra) return fail(extra);
+    }
+    if (kind === 'readings') {
+      const entityId = cachedText(raw, 'entity_id', 200);
+      if (isError(entityId)) return fail(entityId.error);
+      const metric = cachedText(raw, 'metric', 100);
+      if (isError(metric)) return fail(metric.error);
+      const ts = cachedTimestamp(raw, 'ts');
+      if (isError(ts)) return fail(ts.error);
+      const value = number(raw, 'value', true, format);
+      if (isError(value)) return fail(value.error);
+      // Records of the same timestamp share one Date: nothing downstream mutates it.
+      const record: ReadingRecord = { entityId, metric, ts, value: value as number };
+      return { ok: true, record: record as IngestRecord<K> };
+    }
+    return validateOther(kind, raw, format) as RowResult<IngestRecord<K>>;
+  };
+}
+
+/** Validates one record on its own (inline API batches, tests). */
 export function validateRecord<K extends IngestKind>(
   kind: K,
   raw: RawRecord,
   format: IngestFormat,
 ): RowResult<IngestRecord<K>> {
+  return createRecordValidator(kind, format)(raw);
+}
+
+function validateOther(
+  kind: IngestKind,
+  raw: RawRecord,
+  format: IngestFormat,
+): RowResult<EntityRecord | WeatherRecord> {
   const fail = (reason: string) => ({ ok: false as const, reason });
-  const extra = unknownColumns(kind, raw);
-  if (extra) return fail(extra);
-  if (kind === 'readings') {
-    const entityId = text(raw, 'entity_id', 200);
-    const metric = text(raw, 'metric', 100);
-    const ts = timestamp(raw, 'ts');
-    const value = number(raw, 'value', true, format);
-    for (const v of [entityId, metric, ts, value]) if (isError(v)) return fail(v.error);
-    const record: ReadingRecord = {
-      entityId: entityId as string,
-      metric: metric as string,
-      ts: ts as Date,
-      value: value as number,
-    };
-    return { ok: true, record: record as IngestRecord<K> };
-  }
   if (kind === 'entities') {
     const entityId = text(raw, 'entity_id', 200);
     if (isError(entityId)) return fail(entityId.error);
@@ -205,7 +255,7 @@ export function validateRecord<K extends IngestKind>(
     const zone = isAbsent(raw.timezone) ? 'UTC' : raw.timezone;
     if (typeof zone !== 'string' || !isValidTimeZone(zone))
       return fail(`timezone: '${String(zone)}' is not an IANA time zone`);
-    return { ok: true, record: { entityId, locationId, timezone: zone } as IngestRecord<K> };
+    return { ok: true, record: { entityId, locationId, timezone: zone } };
   }
   const locationId = text(raw, 'location_id', 200);
   if (isError(locationId)) return fail(locationId.error);
@@ -224,5 +274,5 @@ export function validateRecord<K extends IngestKind>(
     if (isError(v)) return fail(v.error);
     values.push(v);
   }
-  return { ok: true, record: { locationId, ts, issuedAt, values } as IngestRecord<K> };
+  return { ok: true, record: { locationId, ts, issuedAt, values } };
 }

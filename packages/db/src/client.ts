@@ -25,6 +25,9 @@ export function createDb(config: DbConfig): Db {
     application_name: config.applicationName ?? 'aihub',
     // Fail fast when the server is gone instead of queueing requests forever.
     connectionTimeoutMillis: 5_000,
+    // JIT compilation is tuned for long analytical scans; on these index-driven queries (feature
+    // retrieval over a spine, refresh) its estimates trigger compiles that cost more than the query.
+    options: '-c jit=off',
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener Node exits.
   pool.on('error', () => {});

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
   checkHeader,
@@ -9,9 +8,10 @@ import {
   type IngestProblem,
   type IngestRecord,
   type RawRecord,
-  validateRecord,
+  createRecordValidator,
 } from '@aihub/core';
 import { splitCsvLine } from './csv-line.js';
+import { readLines } from './lines.js';
 
 /*
  * Turns an uploaded file (a byte stream) into batches of validated records, never holding more
@@ -24,7 +24,7 @@ type Item = { line: number; raw: RawRecord } | IngestProblem;
 
 async function* ndjsonRecords(input: Readable): AsyncGenerator<Item> {
   let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+  for await (const text of readLines(input)) {
     line += 1;
     if (text.trim() === '') continue;
     let value: unknown;
@@ -42,10 +42,17 @@ async function* ndjsonRecords(input: Readable): AsyncGenerator<Item> {
   }
 }
 
+/** trim() allocates a new string; most fields have nothing to trim. */
+function trimmed(field: string): string {
+  const first = field.charCodeAt(0);
+  const last = field.charCodeAt(field.length - 1);
+  return first <= 32 || last <= 32 ? field.trim() : field;
+}
+
 async function* csvRecords(kind: IngestKind, input: Readable): AsyncGenerator<Item> {
   let header: string[] | undefined;
   let line = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+  for await (const raw of readLines(input)) {
     line += 1;
     // A byte-order mark may open the file; blank lines are skipped.
     const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
@@ -67,7 +74,7 @@ async function* csvRecords(kind: IngestKind, input: Readable): AsyncGenerator<It
       continue;
     }
     const record: RawRecord = {};
-    for (let i = 0; i < header.length; i++) record[header[i] as string] = (fields[i] as string).trim();
+    for (let i = 0; i < header.length; i++) record[header[i] as string] = trimmed(fields[i] as string);
     yield { line, raw: record };
   }
   if (!header)
@@ -82,11 +89,13 @@ export async function* parseIngestStream<K extends IngestKind>(
 ): AsyncGenerator<IngestBatch<K>> {
   let batch: IngestBatch<K> = { rows: [], problems: [] };
   const items = format === 'csv' ? csvRecords(kind, input) : ndjsonRecords(input);
+  // CSV columns were checked once, on the header.
+  const validate = createRecordValidator(kind, format, { columnsChecked: format === 'csv' });
   for await (const item of items) {
     if ('reason' in item) {
       batch.problems.push(item);
     } else {
-      const result = validateRecord(kind, item.raw, format);
+      const result = validate(item.raw);
       if (result.ok) batch.rows.push({ line: item.line, record: result.record as IngestRecord<K> });
       else batch.problems.push({ line: item.line, reason: result.reason });
     }

@@ -14,7 +14,12 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { translateDbError } from '../errors.js';
 import { copyNumber, copyText } from './copy-text.js';
-import { copyNewReadings, dropUnknownEntities } from './readings-batch.js';
+import {
+  copyNewReadings,
+  dropUnknownEntities,
+  type PreparedReadings,
+  prepareReadings,
+} from './readings-batch.js';
 import {
   copyIntoStagingSql,
   createStagingSql,
@@ -62,14 +67,15 @@ export async function ingestBatches<K extends IngestKind>(
   try {
     await client.query('BEGIN');
     await client.query(createStagingSql[kind]);
-    // Parsing the next batch (CPU, in this process) overlaps with PostgreSQL storing this one.
-    const iterator = batches[Symbol.asyncIterator]();
+    // Parsing and encoding the next batch (CPU, in this process) overlap with PostgreSQL storing
+    // this one.
+    const iterator = withPreparedReadings(kind, projectId, batches)[Symbol.asyncIterator]();
     let next = iterator.next();
     next.catch(() => {}); // handled when awaited; this only stops an early failure being "unhandled"
     for (;;) {
       const step = await next;
       if (step.done) break;
-      const batch = step.value;
+      const { batch, prepared } = step.value;
       next = iterator.next();
       next.catch(() => {});
       report(batch.problems);
@@ -87,14 +93,17 @@ export async function ingestBatches<K extends IngestKind>(
       // In strict mode there is no point writing once the file is known to be refused.
       if (strict && rejected > 0) continue;
       const written = rows.length;
-      if (
-        kind === 'readings' &&
-        (await copyNewReadings(
-          client,
-          projectId,
-          rows.map((r) => r.record as ReadingRecord),
-        ))
-      ) {
+      // The batch was encoded while it was produced, unless unknown entities were dropped from it.
+      const readings =
+        kind !== 'readings'
+          ? undefined
+          : rows === batch.rows && prepared
+            ? prepared
+            : prepareReadings(
+                projectId,
+                rows.map((r) => r.record as ReadingRecord),
+              );
+      if (readings && (await copyNewReadings(client, projectId, readings))) {
         accepted += written;
         continue;
       }
@@ -130,5 +139,23 @@ export async function ingestBatches<K extends IngestKind>(
     translateDbError(error);
   } finally {
     client.release();
+  }
+}
+
+/** Attaches the COPY text of each readings batch, computed as the batch is produced. */
+async function* withPreparedReadings<K extends IngestKind>(
+  kind: K,
+  projectId: string,
+  batches: AsyncIterable<IngestBatch<K>>,
+): AsyncGenerator<{ batch: IngestBatch<K>; prepared: PreparedReadings | undefined }> {
+  for await (const batch of batches) {
+    const prepared =
+      kind === 'readings'
+        ? prepareReadings(
+            projectId,
+            batch.rows.map((r) => r.record as ReadingRecord),
+          )
+        : undefined;
+    yield { batch, prepared };
   }
 }

@@ -26,20 +26,30 @@ function toFeatureRow(row: FeatureQueryRow, width: number, includeLabel: boolean
   return out;
 }
 
+// PostgreSQL runs one query on one core; a large spine is split so two connections share it.
+const PARALLEL_MIN_ROWS = 20_000;
+const PARALLEL_PARTS = 2;
+
 /** Point-in-time feature vectors for an explicit spine, in spine order. Bounded: for interactive use. */
 export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineRequest): Promise<FeatureRow[]> {
   const specs = request.features.map(parseFeature);
   if (request.spine.length === 0) return [];
   const includeLabel = request.includeLabel ?? false;
   const sql = offlineFeaturesSql(specs, { kind: 'explicit' }, includeLabel);
-  try {
+  const run = async (spine: OfflineRequest['spine']) => {
     const result = await pool.query<FeatureQueryRow>(sql, [
       request.projectId,
       request.metric,
-      request.spine.map((s) => s.entityId),
-      request.spine.map((s) => s.asOf),
+      spine.map((s) => s.entityId),
+      spine.map((s) => s.asOf),
     ]);
     return result.rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
+  };
+  try {
+    if (request.spine.length < PARALLEL_MIN_ROWS) return await run(request.spine);
+    const size = Math.ceil(request.spine.length / PARALLEL_PARTS);
+    const parts = Array.from({ length: PARALLEL_PARTS }, (_, i) => request.spine.slice(i * size, (i + 1) * size));
+    return (await Promise.all(parts.map(run))).flat();
   } catch (error) {
     translateDbError(error);
   }
@@ -75,6 +85,16 @@ export async function* streamRangeFeatures(
   } catch (error) {
     translateDbError(error);
   }
+  // A checked-out client's connection errors (server terminated, network cut) are emitted on the
+  // client, not on the pending read: without this listener they crash the process and the read
+  // never settles. The error ends the iteration; the broken client is discarded, not reused.
+  let broken: Error | undefined;
+  let failRead: ((error: Error) => void) | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+    failRead?.(error);
+  };
+  client.on('error', onError);
   const cursor = client.query(
     new Cursor<FeatureQueryRow>(sql, [
       request.projectId,
@@ -86,15 +106,21 @@ export async function* streamRangeFeatures(
   );
   try {
     for (;;) {
-      const rows = await cursor.read(batchSize);
+      const rows = await new Promise<FeatureQueryRow[]>((resolve, reject) => {
+        if (broken) return reject(broken);
+        failRead = reject;
+        cursor.read(batchSize).then(resolve, reject);
+      });
+      failRead = undefined;
       if (rows.length === 0) break;
       yield rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
     }
   } catch (error) {
     translateDbError(error);
   } finally {
-    await cursor.close().catch(() => {});
-    client.release();
+    if (!broken) await cursor.close().catch(() => {});
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

@@ -26,26 +26,35 @@ export function invalidationRuns(rows: readonly ReadingRecord[]): {
   first: Date[];
   last: Date[];
 } {
-  const hoursBySeries = new Map<string, Set<number>>();
+  // Nested maps rather than "entity|metric" keys: no string built per row on this hot path.
+  const series = new Map<string, Map<string, Set<number>>>();
   for (const row of rows) {
-    const key = `${row.entityId}\u0000${row.metric}`;
-    const hours = hoursBySeries.get(key) ?? new Set<number>();
-    hoursBySeries.set(key, hours);
+    let metrics = series.get(row.entityId);
+    if (metrics === undefined) {
+      metrics = new Map();
+      series.set(row.entityId, metrics);
+    }
+    let hours = metrics.get(row.metric);
+    if (hours === undefined) {
+      hours = new Set();
+      metrics.set(row.metric, hours);
+    }
     hours.add(Math.floor(row.ts.getTime() / HOUR_MS));
   }
   const out = { entityIds: [] as string[], metrics: [] as string[], first: [] as Date[], last: [] as Date[] };
-  for (const [key, set] of hoursBySeries) {
-    const [entityId, metric] = key.split('\u0000') as [string, string];
-    const hours = [...set].sort((a, b) => a - b);
-    let start = hours[0] as number;
-    for (let i = 1; i <= hours.length; i++) {
-      const hour = hours[i];
-      if (hour !== undefined && hour === (hours[i - 1] as number) + 1) continue;
-      out.entityIds.push(entityId);
-      out.metrics.push(metric);
-      out.first.push(new Date(start * HOUR_MS));
-      out.last.push(new Date((hours[i - 1] as number) * HOUR_MS));
-      if (hour !== undefined) start = hour;
+  for (const [entityId, metrics] of series) {
+    for (const [metric, set] of metrics) {
+      const hours = [...set].sort((a, b) => a - b);
+      let start = hours[0] as number;
+      for (let i = 1; i <= hours.length; i++) {
+        const hour = hours[i];
+        if (hour !== undefined && hour === (hours[i - 1] as number) + 1) continue;
+        out.entityIds.push(entityId);
+        out.metrics.push(metric);
+        out.first.push(new Date(start * HOUR_MS));
+        out.last.push(new Date((hours[i - 1] as number) * HOUR_MS));
+        if (hour !== undefined) start = hour;
+      }
     }
   }
   return out;
@@ -61,7 +70,7 @@ export async function dropUnknownEntities(
   const unknown = new Set(
     (await client.query<{ id: string }>(unknownEntitiesSql, [projectId, ids])).rows.map((r) => r.id),
   );
-  if (unknown.size === 0) return { kept: [...rows], problems: [] };
+  if (unknown.size === 0) return { kept: rows as { line: number; record: ReadingRecord }[], problems: [] };
   const kept: { line: number; record: ReadingRecord }[] = [];
   const problems: IngestProblem[] = [];
   for (const row of rows) {
@@ -72,16 +81,36 @@ export async function dropUnknownEntities(
   return { kept, problems };
 }
 
+export interface PreparedReadings {
+  /** COPY text of the rows, for timeseries_data (project_id, entity_id, metric, ts, value). */
+  text: string;
+  runs: ReturnType<typeof invalidationRuns>;
+}
+
+/** Pure CPU work, done while PostgreSQL is busy with the previous batch. */
+export function prepareReadings(projectId: string, rows: readonly ReadingRecord[]): PreparedReadings {
+  // Timestamps repeat across the entities of a file, so each distinct one is formatted once.
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  let text = '';
+  for (const r of rows) {
+    const ms = r.ts.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = r.ts.toISOString();
+    }
+    text += `${projectId}\t${copyText(r.entityId)}\t${copyText(r.metric)}\t${lastIso}\t${r.value}\n`;
+  }
+  return { text, runs: invalidationRuns(rows) };
+}
+
 /** The fast path; false when a key conflict sent the batch back (nothing of it is stored then). */
 export async function copyNewReadings(
   client: pg.ClientBase,
   projectId: string,
-  rows: readonly ReadingRecord[],
+  prepared: PreparedReadings,
 ): Promise<boolean> {
-  let text = '';
-  for (const r of rows)
-    text += `${projectId}\t${copyText(r.entityId)}\t${copyText(r.metric)}\t${r.ts.toISOString()}\t${r.value}\n`;
-  const runs = invalidationRuns(rows);
+  const { text, runs } = prepared;
   await client.query('SAVEPOINT readings_batch');
   try {
     await client.query(`SELECT set_config('aihub.skip_invalidation', 'on', true)`);

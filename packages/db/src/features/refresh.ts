@@ -30,6 +30,8 @@ export async function refreshAggregates(
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [REFRESH_LOCK_KEY]);
+    // Estimates of these set-based statements are poor at any size; compiling them never pays.
+    await client.query('SET LOCAL jit = off');
     const claimed = await client.query(claimInvalidationsSql, [options.projectId ?? null]);
     const hourlyBuckets = claimed.rowCount ?? 0;
     let dailyBuckets = 0;

@@ -17,56 +17,68 @@ WITH claimed AS (
   RETURNING project_id, entity_id, metric, first_bucket, last_bucket
 )
 SELECT DISTINCT project_id, entity_id, metric, generate_series(first_bucket, last_bucket, interval '1 hour') AS bucket
-  FROM claimed`;
+  FROM claimed
+ ORDER BY project_id, entity_id, metric, bucket`;
 
 export const clearClaimedHoursSql = `
 DELETE FROM hourly_features h
  USING refresh_claimed c
  WHERE h.project_id = c.project_id AND h.entity_id = c.entity_id AND h.metric = c.metric AND h.bucket = c.bucket`;
 
-/** Recomputes each claimed hour from its raw readings; an hour left empty simply gets no row. */
+/**
+ * Recomputes each claimed hour from its raw readings; an hour left empty gets no row. One small
+ * index-range aggregate per bucket (LATERAL): the planner cannot estimate a range join's width and
+ * would sort millions of phantom rows, while this plan costs the same per bucket at any size.
+ */
 export const rebuildClaimedHoursSql = `
 INSERT INTO hourly_features
   (project_id, entity_id, metric, bucket, count, sum, mean, min, max, m2, std,
    first_value, last_value, first_ts, last_ts)
 SELECT c.project_id, c.entity_id, c.metric, c.bucket,
-       count(*), sum(t.value), avg(t.value), min(t.value), max(t.value),
-       var_pop(t.value) * count(*), stddev_samp(t.value),
-       (array_agg(t.value ORDER BY t.ts))[1], (array_agg(t.value ORDER BY t.ts DESC))[1],
-       min(t.ts), max(t.ts)
+       a.n, a.s, a.mean, a.lo, a.hi, a.m2, a.sd, a.first_value, a.last_value, a.first_ts, a.last_ts
   FROM refresh_claimed c
-  JOIN timeseries_data t
-    ON t.project_id = c.project_id AND t.entity_id = c.entity_id AND t.metric = c.metric
-   AND t.ts >= c.bucket AND t.ts < c.bucket + interval '1 hour'
- GROUP BY c.project_id, c.entity_id, c.metric, c.bucket`;
+ CROSS JOIN LATERAL (
+   SELECT count(*)::int AS n, sum(t.value) AS s, avg(t.value) AS mean, min(t.value) AS lo, max(t.value) AS hi,
+          var_pop(t.value) * count(*) AS m2, stddev_samp(t.value) AS sd,
+          (array_agg(t.value ORDER BY t.ts))[1] AS first_value, (array_agg(t.value ORDER BY t.ts DESC))[1] AS last_value,
+          min(t.ts) AS first_ts, max(t.ts) AS last_ts
+     FROM timeseries_data t
+    WHERE t.project_id = c.project_id AND t.entity_id = c.entity_id AND t.metric = c.metric
+      AND t.ts >= c.bucket AND t.ts < c.bucket + interval '1 hour'
+ ) a
+ WHERE a.n > 0`;
 
 export const claimedDaysSql = `
 CREATE TEMP TABLE refresh_days ON COMMIT DROP AS
-SELECT DISTINCT project_id, entity_id, metric, aihub_floor_day(bucket) AS bucket FROM refresh_claimed`;
+SELECT DISTINCT project_id, entity_id, metric, aihub_floor_day(bucket) AS bucket FROM refresh_claimed
+ ORDER BY project_id, entity_id, metric, bucket`;
 
 export const clearClaimedDaysSql = `
 DELETE FROM daily_features d
  USING refresh_days c
  WHERE d.project_id = c.project_id AND d.entity_id = c.entity_id AND d.metric = c.metric AND d.bucket = c.bucket`;
 
-/** A day merges its (already refreshed) hours: counts and sums add, M2 merges with Chan's formula. */
+/**
+ * A day merges its (already refreshed) hours: counts and sums add, M2 merges with Chan's formula
+ * (the same merge get_rolling_features does), first/last come from the earliest/latest hour.
+ */
 export const rebuildClaimedDaysSql = `
 INSERT INTO daily_features
   (project_id, entity_id, metric, bucket, count, sum, mean, min, max, m2, std,
    first_value, last_value, first_ts, last_ts)
-SELECT project_id, entity_id, metric, day,
-       sum(count), sum(sum), sum(sum) / sum(count), min(min), max(max),
-       sum(m2 + count * (mean - grand_mean) ^ 2),
-       CASE WHEN sum(count) >= 2 THEN sqrt(greatest(sum(m2 + count * (mean - grand_mean) ^ 2), 0) / (sum(count) - 1)) END,
-       (array_agg(first_value ORDER BY bucket))[1], (array_agg(last_value ORDER BY bucket DESC))[1],
-       min(first_ts), max(last_ts)
-  FROM (
-    SELECT h.*, c.bucket AS day,
-           sum(h.sum) OVER w / sum(h.count) OVER w AS grand_mean
-      FROM refresh_days c
-      JOIN hourly_features h
-        ON h.project_id = c.project_id AND h.entity_id = c.entity_id AND h.metric = c.metric
-       AND h.bucket >= c.bucket AND h.bucket < c.bucket + interval '1 day'
-    WINDOW w AS (PARTITION BY h.project_id, h.entity_id, h.metric, c.bucket)
-  ) hours
- GROUP BY project_id, entity_id, metric, day`;
+SELECT c.project_id, c.entity_id, c.metric, c.bucket,
+       a.n, a.s, a.s / a.n, a.lo, a.hi, a.m2, CASE WHEN a.n >= 2 THEN sqrt(a.m2 / (a.n - 1)) END,
+       a.first_value, a.last_value, a.first_ts, a.last_ts
+  FROM refresh_days c
+ CROSS JOIN LATERAL (
+   SELECT sum(h.count)::int AS n, sum(h.sum) AS s, min(h.min) AS lo, max(h.max) AS hi,
+          greatest(sum(h.m2 + h.count * (h.mean - h.grand_mean) ^ 2), 0) AS m2,
+          (array_agg(h.first_value ORDER BY h.bucket))[1] AS first_value,
+          (array_agg(h.last_value ORDER BY h.bucket DESC))[1] AS last_value,
+          min(h.first_ts) AS first_ts, max(h.last_ts) AS last_ts
+     FROM (SELECT h.*, sum(h.sum) OVER () / sum(h.count) OVER () AS grand_mean
+             FROM hourly_features h
+            WHERE h.project_id = c.project_id AND h.entity_id = c.entity_id AND h.metric = c.metric
+              AND h.bucket >= c.bucket AND h.bucket < c.bucket + interval '1 day') h
+ ) a
+ WHERE a.n > 0`;

@@ -14,10 +14,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
      AND h.bucket = aihub_floor_hour(p_as_of) - make_interval(hours => p_lag_hours)
 $$;
 
--- Statistics over every raw reading with ts in [H - n h, H), merged exactly from hourly partial
--- aggregates: count and sum add up; the second moment merges with Chan et al.'s formula
--- M2 = sum(M2_i + n_i * (mean_i - mean)^2), stable where sum(x^2) - n*mean^2 is not.
--- Always one row; count is 0 and the rest null when the window is empty.
+-- Statistics over every raw reading with ts in [H - n h, H), merged exactly from partial
+-- aggregates: whole UTC days from daily_features, the ragged ends from hourly_features (at most
+-- 2 x 23 hours), so a 168-hour window reads about 53 rows instead of 168. Counts and sums add up;
+-- the second moment merges with Chan et al.'s formula M2 = sum(M2_i + n_i * (mean_i - mean)^2),
+-- stable where sum(x^2) - n*mean^2 is not. Always one row; count is 0 and the rest null when the
+-- window is empty.
 CREATE FUNCTION "get_rolling_features"(
   p_project_id UUID, p_metric TEXT, p_entity_id TEXT, p_as_of TIMESTAMPTZ, p_window_hours INTEGER
 ) RETURNS TABLE ("count" BIGINT, "mean" DOUBLE PRECISION, "std" DOUBLE PRECISION, "min" DOUBLE PRECISION, "max" DOUBLE PRECISION)
@@ -29,12 +31,33 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
          min(w.min),
          max(w.max)
     FROM (
-      SELECT h.count, h.sum, h.mean, h.m2, h.min, h.max,
-             sum(h.sum) OVER () / sum(h.count) OVER () AS grand_mean
-        FROM hourly_features h
-       WHERE h.project_id = p_project_id AND h.entity_id = p_entity_id AND h.metric = p_metric
-         AND h.bucket >= aihub_floor_hour(p_as_of) - make_interval(hours => p_window_hours)
-         AND h.bucket < aihub_floor_hour(p_as_of)
+      SELECT p.count, p.sum, p.mean, p.m2, p.min, p.max,
+             sum(p.sum) OVER () / sum(p.count) OVER () AS grand_mean
+        FROM (
+          SELECT b.window_start, b.window_end,
+                 -- The first UTC midnight at or after the window's start, and the last at or before its end.
+                 CASE WHEN b.window_start = aihub_floor_day(b.window_start) THEN b.window_start
+                      ELSE aihub_floor_day(b.window_start) + interval '1 day' END AS days_start,
+                 aihub_floor_day(b.window_end) AS days_end
+            FROM (SELECT aihub_floor_hour(p_as_of) - make_interval(hours => p_window_hours) AS window_start,
+                         aihub_floor_hour(p_as_of) AS window_end) b
+        ) r
+       CROSS JOIN LATERAL (
+         SELECT h.count, h.sum, h.mean, h.m2, h.min, h.max
+           FROM hourly_features h
+          WHERE h.project_id = p_project_id AND h.entity_id = p_entity_id AND h.metric = p_metric
+            AND h.bucket >= r.window_start AND h.bucket < least(r.days_start, r.window_end)
+         UNION ALL
+         SELECT d.count, d.sum, d.mean, d.m2, d.min, d.max
+           FROM daily_features d
+          WHERE d.project_id = p_project_id AND d.entity_id = p_entity_id AND d.metric = p_metric
+            AND d.bucket >= r.days_start AND d.bucket < r.days_end
+         UNION ALL
+         SELECT h.count, h.sum, h.mean, h.m2, h.min, h.max
+           FROM hourly_features h
+          WHERE h.project_id = p_project_id AND h.entity_id = p_entity_id AND h.metric = p_metric
+            AND h.bucket >= greatest(r.days_end, r.days_start) AND h.bucket < r.window_end
+       ) p
     ) w
 $$;
 

@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The lines of a byte stream, with backpressure: the next chunk is read only when the consumer
+ * asks for more lines. (readline's async iterator buffers ahead without limit, so a slow consumer
+ * would hold a whole upload in memory.) Accepts \n and \r\n endings; decodes UTF-8 across chunks.
+ */
+export async function* readLines(input: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  let rest = '';
+  for await (const chunk of input) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+    let start = 0;
+    for (;;) {
+      const end = rest.indexOf('\n', start);
+      if (end === -1) break;
+      yield rest.charCodeAt(end - 1) === 13 ? rest.slice(start, end - 1) : rest.slice(start, end);
+      start = end + 1;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
