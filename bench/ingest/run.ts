@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
+  chunked,
   copyLines,
   DATASET_START,
   dropDatabase,
@@ -36,18 +37,7 @@ async function writeFile(): Promise<number> {
       for (let e = 0; e < entities && n < rows; e++, n++) yield `${entityId(e)},kwh,${ts},${reading(e, h)}\n`;
     }
   }
-  async function* chunks() {
-    let buffer = '';
-    for (const line of lines()) {
-      buffer += line;
-      if (buffer.length > 1 << 20) {
-        yield buffer;
-        buffer = '';
-      }
-    }
-    yield buffer;
-  }
-  await pipeline(Readable.from(chunks()), createWriteStream(file));
+  await pipeline(Readable.from(chunked(lines())), createWriteStream(file));
   return (await stat(file)).size;
 }
 

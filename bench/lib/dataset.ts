@@ -62,24 +62,22 @@ export function entityId(i: number): string {
   return `meter-${String(i).padStart(5, '0')}`;
 }
 
-/** COPY text lines produced by `lines` in chunks, into `table (columns)`. */
-export async function copyLines(
-  client: pg.ClientBase,
-  sql: string,
-  lines: () => Generator<string>,
-): Promise<void> {
-  async function* chunks() {
-    let buffer = '';
-    for (const line of lines()) {
-      buffer += line;
-      if (buffer.length > 1 << 20) {
-        yield buffer;
-        buffer = '';
-      }
+/** Joins generated lines into ~1 MiB chunks: far fewer writes than one per line. */
+export async function* chunked(lines: Iterable<string>): AsyncGenerator<string> {
+  let buffer = '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length > 1 << 20) {
+      yield buffer;
+      buffer = '';
     }
-    if (buffer) yield buffer;
   }
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
+  if (buffer) yield buffer;
+}
+
+/** COPY text lines produced by `lines`, in chunks, with the given COPY statement. */
+export async function copyLines(client: pg.ClientBase, sql: string, lines: () => Generator<string>): Promise<void> {
+  await pipeline(Readable.from(chunked(lines())), client.query(copyFrom(sql)));
 }
 
 export interface Dataset {

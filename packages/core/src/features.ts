@@ -214,7 +214,8 @@ export async function resolveFeatureSet(
   return found;
 }
 
-const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
+/** Entity ids, metric and location names: what may appear in URLs, object keys and COPY text unescaped. */
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
 const identifier = (max: number) =>
   z
     .string()

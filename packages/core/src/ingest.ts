@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDENTIFIER_PATTERN } from './features.js';
 
 /*
  * What an ingest file may contain, row by row. Pure: the server streams and parses files, this
@@ -78,7 +79,6 @@ export type RawRecord = Record<string, unknown>;
 
 export type RowResult<T> = { ok: true; record: T } | { ok: false; reason: string };
 
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$/;
 // ISO 8601 with an explicit offset: a timestamp without one is ambiguous, so it is refused.
 const ISO_WITH_ZONE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
@@ -103,7 +103,7 @@ function text(raw: RawRecord, column: string, max: number): string | { error: st
   if (isAbsent(value)) return { error: `${column}: missing` };
   if (typeof value !== 'string') return { error: `${column}: must be a string` };
   if (value.length > max) return { error: `${column}: longer than ${max} characters` };
-  if (!IDENTIFIER.test(value))
+  if (!IDENTIFIER_PATTERN.test(value))
     return { error: `${column}: '${value}' has characters other than letters, digits and _.:@/-` };
   return value;
 }

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { DomainError } from '@aihub/core';
 
 // Small typed guards over driver errors, so no caller compares error-code strings itself.
@@ -56,4 +57,13 @@ export function translateDbError(error: unknown, conflictMessage = 'Already exis
   if (isUniqueViolation(error)) throw new DomainError('CONFLICT', conflictMessage, { cause: error });
   if (isConnectionError(error)) throw DomainError.unavailable('PostgreSQL', error);
   throw error;
+}
+
+/** A pooled connection, or UNAVAILABLE when PostgreSQL cannot be reached. */
+export async function connectOrThrow(pool: { connect(): Promise<PoolClient> }): Promise<PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (error) {
+    translateDbError(error);
+  }
 }

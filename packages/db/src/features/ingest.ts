@@ -12,7 +12,7 @@ import type {
 } from '@aihub/core';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { translateDbError } from '../errors.js';
+import { connectOrThrow, translateDbError } from '../errors.js';
 import { copyNumber, copyText } from './copy-text.js';
 import {
   copyNewReadings,
@@ -58,12 +58,7 @@ export async function ingestBatches<K extends IngestKind>(
   };
   const encode = toCopyLine[kind] as (line: number, record: IngestRecord<K>) => string;
 
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    translateDbError(error);
-  }
+  const client = await connectOrThrow(pool);
   try {
     await client.query('BEGIN');
     await client.query(createStagingSql[kind]);

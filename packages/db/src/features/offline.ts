@@ -7,7 +7,7 @@ import {
 } from '@aihub/core';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import { translateDbError } from '../errors.js';
+import { connectOrThrow, translateDbError } from '../errors.js';
 import { offlineFeaturesSql } from '../sql/offline-features.js';
 
 interface FeatureQueryRow {
@@ -79,12 +79,7 @@ export async function* streamRangeFeatures(
   if (!hours || request.entityIds.length === 0) return;
   const includeLabel = request.includeLabel ?? false;
   const sql = offlineFeaturesSql(specs, { kind: 'range' }, includeLabel);
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    translateDbError(error);
-  }
+  const client = await connectOrThrow(pool);
   // A checked-out client's connection errors (server terminated, network cut) are emitted on the
   // client, not on the pending read: without this listener they crash the process and the read
   // never settles. The error ends the iteration; the broken client is discarded, not reused.

@@ -1,6 +1,6 @@
 import type { RefreshResult } from '@aihub/core';
 import type pg from 'pg';
-import { translateDbError } from '../errors.js';
+import { connectOrThrow, translateDbError } from '../errors.js';
 import {
   claimedDaysSql,
   claimInvalidationsSql,
@@ -21,12 +21,7 @@ export async function refreshAggregates(
   pool: pg.Pool,
   options: { projectId?: string } = {},
 ): Promise<RefreshResult> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    translateDbError(error);
-  }
+  const client = await connectOrThrow(pool);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [REFRESH_LOCK_KEY]);

@@ -16,19 +16,17 @@ function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
+function toRow(input: NewApiKey) {
+  return { projectId: input.projectId, name: input.name, role: input.role, prefix: input.prefix, keyHash: input.hash };
+}
+
 export class PrismaApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async create(input: NewApiKey): Promise<ApiKey> {
     try {
       const row = await this.prisma.apiKey.create({
-        data: {
-          projectId: input.projectId,
-          name: input.name,
-          role: input.role,
-          prefix: input.prefix,
-          keyHash: input.hash,
-        },
+        data: toRow(input),
       });
       return toApiKey(row);
     } catch (error) {
@@ -41,13 +39,7 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
       const row = await this.prisma.apiKey.upsert({
         where: { keyHash: input.hash },
         update: {},
-        create: {
-          projectId: input.projectId,
-          name: input.name,
-          role: input.role,
-          prefix: input.prefix,
-          keyHash: input.hash,
-        },
+        create: toRow(input),
       });
       return toApiKey(row);
     } catch (error) {
