@@ -76,7 +76,11 @@ export async function* chunked(lines: Iterable<string>): AsyncGenerator<string> 
 }
 
 /** COPY text lines produced by `lines`, in chunks, with the given COPY statement. */
-export async function copyLines(client: pg.ClientBase, sql: string, lines: () => Generator<string>): Promise<void> {
+export async function copyLines(
+  client: pg.ClientBase,
+  sql: string,
+  lines: () => Generator<string>,
+): Promise<void> {
   await pipeline(Readable.from(chunked(lines())), client.query(copyFrom(sql)));
 }
 
@@ -110,7 +114,9 @@ export async function ensureDataset(
       const current = await readMigrations();
       const same =
         applied.rows.length === current.length &&
-        current.every((m) => applied.rows.some((a) => a.migration_name === m.name && a.checksum === m.checksum));
+        current.every((m) =>
+          applied.rows.some((a) => a.migration_name === m.name && a.checksum === m.checksum),
+        );
       if (row && same) return { url, projectId: row.project_id, entities, hours, refreshed: row.refreshed };
       if (row) console.log('the dataset was built with older migrations: rebuilding it');
     } catch {

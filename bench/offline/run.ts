@@ -3,7 +3,14 @@
 import { PREDEFINED_FEATURE_SETS } from '@aihub/core';
 import { PgFeatureStore, refreshAggregates } from '@aihub/db';
 import pg from 'pg';
-import { DATASET_START, ensureDataset, entityId, HOUR_MS, invalidateEverything, markRefreshed } from '../lib/dataset.js';
+import {
+  DATASET_START,
+  ensureDataset,
+  entityId,
+  HOUR_MS,
+  invalidateEverything,
+  markRefreshed,
+} from '../lib/dataset.js';
 import { banner, fmt, option, timed } from '../lib/figures.js';
 
 const entities = option('entities', 1000);

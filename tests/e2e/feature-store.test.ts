@@ -15,11 +15,18 @@ describe('end to end: ingest files, refresh and point-in-time features with the 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    server = await spawnServer({ DATABASE_URL: database.url, AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey, AIHUB_WORKERS: 'false' });
+    server = await spawnServer({
+      DATABASE_URL: database.url,
+      AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+      AIHUB_WORKERS: 'false',
+    });
     const run = await isolatedCli();
     cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
     dir = await mkdtemp(join(tmpdir(), 'aihub-e2e-files-'));
-    await writeFile(join(dir, 'entities.csv'), 'entity_id,location_id,timezone\nmeter-1,berlin,Europe/Berlin\n');
+    await writeFile(
+      join(dir, 'entities.csv'),
+      'entity_id,location_id,timezone\nmeter-1,berlin,Europe/Berlin\n',
+    );
     await writeFile(
       join(dir, 'readings.csv'),
       [
@@ -56,12 +63,35 @@ describe('end to end: ingest files, refresh and point-in-time features with the 
     const refreshed = await cli(['aggregates', 'refresh', '--json']);
     expect(JSON.parse(refreshed.stdout)).toEqual({ hourlyBuckets: 2, dailyBuckets: 1 });
 
-    const defined = await cli(['features', 'define', '--name', 'probe', '--features', 'lag_1h,lag_2h,delta_1h,rolling_24h_std,hour_of_day,weather_temperature_c']);
-    expect(defined.stdout).toBe('created probe@1: lag_1h, lag_2h, delta_1h, rolling_24h_std, hour_of_day, weather_temperature_c\n');
+    const defined = await cli([
+      'features',
+      'define',
+      '--name',
+      'probe',
+      '--features',
+      'lag_1h,lag_2h,delta_1h,rolling_24h_std,hour_of_day,weather_temperature_c',
+    ]);
+    expect(defined.stdout).toBe(
+      'created probe@1: lag_1h, lag_2h, delta_1h, rolling_24h_std, hour_of_day, weather_temperature_c\n',
+    );
 
-    const result = await cli(['features', 'offline', '--set', 'probe@1', '--metric', 'kwh', '--spine', join(dir, 'spine.csv'), '--labels', '--json']);
+    const result = await cli([
+      'features',
+      'offline',
+      '--set',
+      'probe@1',
+      '--metric',
+      'kwh',
+      '--spine',
+      join(dir, 'spine.csv'),
+      '--labels',
+      '--json',
+    ]);
     expect(result.stderr).toBe('');
-    const body = JSON.parse(result.stdout) as { columns: string[]; rows: { values: (number | null)[]; label: number | null }[] };
+    const body = JSON.parse(result.stdout) as {
+      columns: string[];
+      rows: { values: (number | null)[]; label: number | null }[];
+    };
     // [09:00,10:00) = {3,5}: mean 4; [08:00,09:00) = {10}; delta 4-10 = -6; std of {10,3,5}: mean 6,
     // squares 16+9+1 = 26, /2 = 13, sqrt 13; 10:00 UTC is 11:00 in Berlin (CET); forecast issued 08:00.
     expect(body.rows[0]?.values).toEqual([4, 10, -6, Math.sqrt(13), 11, 7.5]);
@@ -69,14 +99,20 @@ describe('end to end: ingest files, refresh and point-in-time features with the 
   });
 
   it('refuses a wrong header with the expected columns, and --strict stores nothing', async () => {
-    await writeFile(join(dir, 'bad-header.csv'), 'entity,metric,ts,value\nmeter-1,kwh,2026-03-01T11:00:00Z,1\n');
+    await writeFile(
+      join(dir, 'bad-header.csv'),
+      'entity,metric,ts,value\nmeter-1,kwh,2026-03-01T11:00:00Z,1\n',
+    );
     const wrong = await cli(['ingest', 'readings', '--file', join(dir, 'bad-header.csv')]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toBe(
       'aihub: line 1: wrong header (missing entity_id; unknown entity): expected columns entity_id, metric, ts, value [BAD_REQUEST]\n',
     );
     // A new valid reading beside a bad one: with --strict, not even the valid one is stored.
-    await writeFile(join(dir, 'strict.csv'), 'entity_id,metric,ts,value\nmeter-1,kwh,2026-03-01T12:10:00Z,42\nmeter-1,kwh,2026-03-01T12:20:00Z,x\n');
+    await writeFile(
+      join(dir, 'strict.csv'),
+      'entity_id,metric,ts,value\nmeter-1,kwh,2026-03-01T12:10:00Z,42\nmeter-1,kwh,2026-03-01T12:20:00Z,x\n',
+    );
     const strict = await cli(['ingest', 'readings', '--file', join(dir, 'strict.csv'), '--strict']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('refused (--strict): nothing stored: 0 accepted, 1 rejected');

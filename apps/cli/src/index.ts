@@ -19,6 +19,13 @@ import {
   modelsPromoteCommand,
 } from './commands/models-write.js';
 import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './commands/features.js';
+import {
+  exportsDownloadCommand,
+  exportsListCommand,
+  exportsShowCommand,
+  featuresExportCommand,
+} from './commands/exports.js';
+import { featuresGetCommand, featuresMaterializeCommand } from './commands/features-online.js';
 import { ingestCommands } from './commands/ingest.js';
 import { projectsCreateCommand, projectsListCommand } from './commands/projects.js';
 import {
@@ -52,6 +59,12 @@ const commands: readonly Command[] = [
   featuresSetsCommand,
   featuresDefineCommand,
   featuresOfflineCommand,
+  featuresGetCommand,
+  featuresMaterializeCommand,
+  featuresExportCommand,
+  exportsListCommand,
+  exportsShowCommand,
+  exportsDownloadCommand,
   retentionCommand,
 ];
 

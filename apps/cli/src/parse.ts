@@ -16,3 +16,11 @@ export function requireValue(value: string | undefined, flag: string, usage: str
   if (value === undefined || value === '') throw new UsageError(`${flag} is required\nusage: ${usage}`);
   return value;
 }
+
+/** A timestamp flag (ISO 8601 or anything Date.parse reads), checked here so the error names the flag. */
+export function parseTime(value: string, flag: string, usage: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()))
+    throw new UsageError(`${flag}: '${value}' is not a timestamp\nusage: ${usage}`);
+  return time;
+}

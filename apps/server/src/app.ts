@@ -2,12 +2,14 @@ import type { HealthProbe } from '@aihub/core';
 import {
   createDb,
   migrate,
+  PgExportRepository,
   PgFeatureStore,
+  PgMaterializationRepository,
   PrismaApiKeyRepository,
   PrismaFeatureSetRepository,
   PrismaProjectRepository,
 } from '@aihub/db';
-import { createS3Client, storageHealthProbe } from '@aihub/storage';
+import { createS3Client, S3ArtifactStore, storageHealthProbe } from '@aihub/storage';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { apiKeyPrefix, hashApiKey } from './api-keys.js';
@@ -15,6 +17,7 @@ import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
 import { createModelRegistryDeps } from './models-service.js';
 import { startJobs } from './jobs.js';
+import { RedisOnlineStore } from './online/redis-online-store.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
 export interface App {
@@ -58,16 +61,33 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     { name: 'redis', ping: async () => void (await redis.ping()) },
     storageHealthProbe(s3),
   ];
-  const jobs = await startJobs(env, db.pool, logger);
+  const featureStore = new PgFeatureStore(db.pool);
+  const featureSets = new PrismaFeatureSetRepository(db.prisma);
+  const online = {
+    online: new RedisOnlineStore(redis),
+    materializations: new PgMaterializationRepository(db.pool),
+    ttlSeconds: env.ONLINE_TTL_SECONDS,
+    freshnessMs: env.ONLINE_FRESHNESS_SECONDS * 1000,
+    readTimeoutMs: env.ONLINE_READ_TIMEOUT_MS,
+  };
+  const exports = {
+    exports: new PgExportRepository(db.pool),
+    objects: new S3ArtifactStore(s3, env.S3_BUCKET_EXPORTS, env.S3_REGION),
+    downloadUrlTtlSeconds: env.EXPORT_DOWNLOAD_URL_TTL_SECONDS,
+    heartbeatTimeoutMs: env.EXPORT_HEARTBEAT_TIMEOUT_SECONDS * 1000,
+  };
+  const jobs = await startJobs(env, db.pool, logger, { featureStore, featureSets, online, exports });
   const deps: AppDeps = {
     projects: new PrismaProjectRepository(db.prisma),
-    apiKeys: new PrismaApiKeyRepository(db.prisma),
+    apiKeys: new PrismaApiKeyRepository(db.prisma, db.pool),
     probes,
     logger,
     registry: createModelRegistryDeps(env, db.pool, s3),
-    featureStore: new PgFeatureStore(db.pool),
-    featureSets: new PrismaFeatureSetRepository(db.prisma),
+    featureStore,
+    featureSets,
     jobs,
+    online,
+    exports,
     retention: { readingsDays: env.RETENTION_READINGS_DAYS, weatherDays: env.RETENTION_WEATHER_DAYS },
   };
 

@@ -7,7 +7,9 @@ import type {
   Principal,
   ProjectRepository,
 } from '@aihub/core';
+import type { ExportDeps } from './exports/export-runner.js';
 import type { ModelRegistryDeps } from './models-service.js';
+import type { OnlineDeps } from './online/materialize.js';
 import type { Logger } from 'pino';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
@@ -19,8 +21,12 @@ export interface AppDeps {
   /** Offline feature store: ingest, aggregates, point-in-time retrieval, retention. */
   featureStore: FeatureStore;
   featureSets: FeatureSetRepository;
-  /** Background work (pg-boss); `requestRefresh` asks for an aggregate refresh soon. */
-  jobs: { requestRefresh(): Promise<void> };
+  /** Background work (pg-boss): an aggregate refresh soon; an export job for a queued export. */
+  jobs: { requestRefresh(): Promise<void>; requestExport(exportId: string): Promise<void> };
+  /** Online serving: the Redis store, the materialization registry and their settings. */
+  online: OnlineDeps;
+  /** Training-set exports: records in PostgreSQL, files in object storage. */
+  exports: ExportDeps;
   /** Retention settings (days), from the environment. */
   retention: { readingsDays: number; weatherDays: number };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */

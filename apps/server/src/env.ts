@@ -42,6 +42,20 @@ export const EnvSchema = z.object({
   AIHUB_WORKERS: booleanString.default(true),
   /** Cron (UTC) of the scheduled aggregate refresh; ingest also requests one right after each file. */
   AIHUB_REFRESH_CRON: z.string().min(9).default('* * * * *'),
+  /** Cron (UTC) of the online materialization run (it also runs after every refresh that changed buckets). */
+  AIHUB_MATERIALIZE_CRON: z.string().min(9).default('* * * * *'),
+  /** Lifetime of a materialized online vector, in seconds (rewritten at every run, so this bounds staleness). */
+  ONLINE_TTL_SECONDS: positiveInt.default(7_200),
+  /** features.get reports `stale` for a vector older than this (relative to the time asked for), in seconds. */
+  ONLINE_FRESHNESS_SECONDS: positiveInt.default(3_600),
+  /** How long features.get waits for Redis before computing from PostgreSQL instead, in ms. */
+  ONLINE_READ_TIMEOUT_MS: positiveInt.default(200),
+  /** Exports this process runs at the same time (with AIHUB_WORKERS). */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /** A running export whose worker has not reported for this long is marked failed, in seconds. */
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(60),
+  /** How long presigned export download URLs stay valid, in seconds (at most 7 days). */
+  EXPORT_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   /** Cron (UTC) of the retention job. */
   AIHUB_RETENTION_CRON: z.string().min(9).default('17 3 * * *'),
 });

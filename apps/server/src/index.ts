@@ -11,3 +11,6 @@ export { createCallerFactory } from './trpc.js';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+// Used by the benchmarks to compare against the raw libraries on the same keys and encoding.
+export { openExportWriter } from './exports/parquet.js';
+export { onlineKey } from './online/redis-online-store.js';

@@ -1,8 +1,11 @@
+import type { FeatureSetRepository, FeatureStore } from '@aihub/core';
 import { applyRetention, refreshAggregates } from '@aihub/db';
 import PgBoss from 'pg-boss';
 import type { Db } from '@aihub/db';
 import type { Logger } from 'pino';
 import type { Env } from './env.js';
+import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
+import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
 
 /*
  * Durable background jobs on pg-boss: jobs live in PostgreSQL (schema pgboss), survive restarts,
@@ -11,14 +14,26 @@ import type { Env } from './env.js';
 
 export const REFRESH_QUEUE = 'aggregates-refresh';
 export const RETENTION_QUEUE = 'maintenance-retention';
+export const MATERIALIZE_QUEUE = 'online-materialize';
+export const EXPORT_QUEUE = 'feature-exports';
 
 export interface Jobs {
   /** Asks for an aggregate refresh soon; requests while one is queued collapse into it. */
   requestRefresh(): Promise<void>;
+  /** Queues the job of an export record (status queued). */
+  requestExport(exportId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startJobs(env: Env, pool: Db['pool'], logger: Logger): Promise<Jobs> {
+/** What the workers use beside the pool: the same ports the API uses. */
+export interface JobDeps {
+  featureStore: FeatureStore;
+  featureSets: FeatureSetRepository;
+  online: OnlineDeps;
+  exports: ExportDeps;
+}
+
+export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps: JobDeps): Promise<Jobs> {
   const boss = new PgBoss({
     connectionString: env.DATABASE_URL,
     schema: 'pgboss',
@@ -28,27 +43,57 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger): Pro
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   // 'stately': at most one queued and one running job per queue, so bursts of ingest collapse.
-  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE]) {
+  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'stately' });
   }
-  if (env.AIHUB_WORKERS) await startWorkers(boss, env, pool, logger);
+  // Exports are not retried: a failed or killed export is reported failed, and the user starts
+  // another. The expiry is generous because liveness is tracked by the export's own heartbeat.
+  if (!(await boss.getQueue(EXPORT_QUEUE))) {
+    await boss.createQueue(EXPORT_QUEUE, {
+      name: EXPORT_QUEUE,
+      policy: 'standard',
+      retryLimit: 0,
+      expireInHours: 12,
+    });
+  }
+  const stopSweeper = env.AIHUB_WORKERS ? await startWorkers(boss, env, pool, logger, deps) : () => {};
   await boss.schedule(REFRESH_QUEUE, env.AIHUB_REFRESH_CRON);
   await boss.schedule(RETENTION_QUEUE, env.AIHUB_RETENTION_CRON);
+  await boss.schedule(MATERIALIZE_QUEUE, env.AIHUB_MATERIALIZE_CRON);
 
   return {
     async requestRefresh() {
       await boss.send(REFRESH_QUEUE, {});
     },
+    async requestExport(exportId) {
+      await boss.send(EXPORT_QUEUE, { exportId });
+    },
     async stop() {
+      stopSweeper();
       await boss.stop({ graceful: true, timeout: 10_000, wait: true });
     },
   };
 }
 
-async function startWorkers(boss: PgBoss, env: Env, pool: Db['pool'], logger: Logger): Promise<void> {
+async function startWorkers(
+  boss: PgBoss,
+  env: Env,
+  pool: Db['pool'],
+  logger: Logger,
+  deps: JobDeps,
+): Promise<() => void> {
   await boss.work(REFRESH_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
     const result = await refreshAggregates(pool);
-    if (result.hourlyBuckets > 0) logger.info(result, 'aggregates refreshed');
+    if (result.hourlyBuckets > 0) {
+      logger.info(result, 'aggregates refreshed');
+      // Online vectors follow the aggregates: flag every materialization, then run them.
+      await deps.online.materializations.markChanged();
+      await boss.send(MATERIALIZE_QUEUE, {});
+    }
+  });
+  await boss.work(MATERIALIZE_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
+    const result = await runDueMaterializations(deps, logger);
+    if (result.materialized + result.failed > 0) logger.info(result, 'online vectors materialized');
   });
   await boss.work(RETENTION_QUEUE, { pollingIntervalSeconds: 5 }, async () => {
     const result = await applyRetention(pool, {
@@ -58,4 +103,20 @@ async function startWorkers(boss: PgBoss, env: Env, pool: Db['pool'], logger: Lo
     });
     logger.info(result, 'retention applied');
   });
+  // One work() per concurrent export: pg-boss 10 hands each registration one job at a time.
+  for (let i = 0; i < env.EXPORT_CONCURRENCY; i++) {
+    await boss.work<{ exportId: string }>(EXPORT_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (job) await runExport(deps, job.data.exportId, logger);
+    });
+  }
+  // A process killed mid-export stops heartbeating: any worker process finds it (at start and
+  // then periodically; sweeps from several processes are safe, the update is conditional).
+  const sweep = () =>
+    sweepDeadExports(deps.exports, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'export sweep failed'),
+    );
+  await sweep();
+  const timer = setInterval(sweep, Math.min(30_000, Math.max(1_000, deps.exports.heartbeatTimeoutMs / 2)));
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,5 +1,7 @@
 import { authRouter } from './routers/auth.js';
+import { featureExportProcedures } from './routers/feature-exports.js';
 import { featuresRouter } from './routers/features.js';
+import { featureOnlineProcedures } from './routers/features-online.js';
 import { healthRouter } from './routers/health.js';
 import { keysRouter } from './routers/keys.js';
 import { modelsRouter } from './routers/models.js';
@@ -15,7 +17,7 @@ export const appRouter = createRouter({
   ingest: ingestRouter,
   entities: entitiesRouter,
   aggregates: aggregatesRouter,
-  features: featuresRouter,
+  features: { ...featuresRouter, ...featureOnlineProcedures, ...featureExportProcedures },
   maintenance: maintenanceRouter,
   models: modelsRouter,
 });

@@ -1,22 +1,7 @@
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
-
-async function failure(
-  call: Promise<unknown>,
-): Promise<{ code: string; message: string; fields: Record<string, string[]> | null }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCClientError) {
-      const data = error.data as { code: string; fieldErrors: Record<string, string[]> | null };
-      return { code: data.code, message: error.message, fields: data.fieldErrors };
-    }
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure } from './support/feature-data.js';
 
 const day = 86_400_000;
 

@@ -6,3 +6,5 @@ export * from './ingest.js';
 export * from './ports.js';
 export * from './registry.js';
 export * from './registry-rules.js';
+export * from './exports.js';
+export * from './online.js';

@@ -23,3 +23,5 @@ export { ingestBatches } from './features/ingest.js';
 export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
 export { applyRetention } from './features/retention.js';
 export type { OfflineRequest, RangeRequest, SpineRow } from '@aihub/core';
+export { PgExportRepository } from './repositories/export-repository.js';
+export { PgMaterializationRepository } from './repositories/materialization-repository.js';

@@ -13,7 +13,7 @@ describe('project and API key repositories (real PostgreSQL)', () => {
     testDb = await createTestDatabase();
     db = createDb({ url: testDb.url });
     projects = new PrismaProjectRepository(db.prisma);
-    keys = new PrismaApiKeyRepository(db.prisma);
+    keys = new PrismaApiKeyRepository(db.prisma, db.pool);
   });
   afterAll(async () => {
     await db.close();

@@ -45,12 +45,22 @@ const OfflineInputSchema = z
     path: ['spine'],
   });
 
-async function featureSetFor(deps: AppDeps, projectId: string, name: string, version: number | undefined) {
+export async function featureSetFor(
+  deps: AppDeps,
+  projectId: string,
+  name: string,
+  version: number | undefined,
+) {
   return resolveFeatureSet(name, version, (n, v) => deps.featureSets.get(projectId, n, v));
 }
 
 /** Unknown entities are a client error naming the field, not silently empty vectors. */
-async function assertEntitiesExist(deps: AppDeps, projectId: string, ids: readonly string[], field: string) {
+export async function assertEntitiesExist(
+  deps: AppDeps,
+  projectId: string,
+  ids: readonly string[],
+  field: string,
+) {
   const unique = [...new Set(ids)];
   const known = new Set((await deps.featureStore.entities(projectId, unique)).map((e) => e.entityId));
   const unknown = unique.filter((id) => !known.has(id));

@@ -48,7 +48,9 @@ export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineReq
   try {
     if (request.spine.length < PARALLEL_MIN_ROWS) return await run(request.spine);
     const size = Math.ceil(request.spine.length / PARALLEL_PARTS);
-    const parts = Array.from({ length: PARALLEL_PARTS }, (_, i) => request.spine.slice(i * size, (i + 1) * size));
+    const parts = Array.from({ length: PARALLEL_PARTS }, (_, i) =>
+      request.spine.slice(i * size, (i + 1) * size),
+    );
     return (await Promise.all(parts.map(run))).flat();
   } catch (error) {
     translateDbError(error);

@@ -1,7 +1,7 @@
 import { type ApiKey, type ApiKeyRepository, DomainError, type NewApiKey, type Project } from '@aihub/core';
 import { translateDbError } from '../errors.js';
+import type pg from 'pg';
 import type { ApiKey as ApiKeyRow, PrismaClient } from '../generated/prisma/client.js';
-import { toProject } from './project-repository.js';
 
 function toApiKey(row: ApiKeyRow): ApiKey {
   return {
@@ -17,11 +17,21 @@ function toApiKey(row: ApiKeyRow): ApiKey {
 }
 
 function toRow(input: NewApiKey) {
-  return { projectId: input.projectId, name: input.name, role: input.role, prefix: input.prefix, keyHash: input.hash };
+  return {
+    projectId: input.projectId,
+    name: input.name,
+    role: input.role,
+    prefix: input.prefix,
+    keyHash: input.hash,
+  };
 }
 
 export class PrismaApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `pool` serves findActiveByHash, which runs on every request (see there). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
   async create(input: NewApiKey): Promise<ApiKey> {
     try {
@@ -75,16 +85,50 @@ export class PrismaApiKeyRepository implements ApiKeyRepository {
   }
 
   async findActiveByHash(hash: string): Promise<{ key: ApiKey; project: Project } | null> {
+    // Raw SQL: this runs on every authenticated request, and plain pg answers in ~0.2 ms where the
+    // ORM's query compiler adds about 1 ms.
     try {
-      const row = await this.prisma.apiKey.findFirst({
-        where: { keyHash: hash, revokedAt: null },
-        include: { project: true },
-      });
+      const result = await this.pool.query<{
+        id: string;
+        project_id: string;
+        name: string;
+        role: ApiKey['role'];
+        prefix: string;
+        created_at: Date;
+        revoked_at: Date | null;
+        last_used_at: Date | null;
+        project_name: string;
+        project_description: string | null;
+        project_is_root: boolean;
+        project_created_at: Date;
+      }>(
+        `SELECT k.id, k.project_id, k.name, k.role, k.prefix, k.created_at, k.revoked_at, k.last_used_at,
+                p.name AS project_name, p.description AS project_description, p.is_root AS project_is_root,
+                p.created_at AS project_created_at
+           FROM api_keys k JOIN projects p ON p.id = k.project_id
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        [hash],
+      );
+      const row = result.rows[0];
       if (!row) return null;
-      const { project, ...key } = row;
       return {
-        key: toApiKey(key),
-        project: toProject(project),
+        key: {
+          id: row.id,
+          projectId: row.project_id,
+          name: row.name,
+          role: row.role,
+          prefix: row.prefix,
+          createdAt: row.created_at,
+          revokedAt: row.revoked_at,
+          lastUsedAt: row.last_used_at,
+        },
+        project: {
+          id: row.project_id,
+          name: row.project_name,
+          description: row.project_description,
+          isRoot: row.project_is_root,
+          createdAt: row.project_created_at,
+        },
       };
     } catch (error) {
       translateDbError(error);

@@ -1,0 +1,139 @@
+import { UsageError } from '../cli-error.js';
+import type { Command } from '../command.js';
+import { progressBar } from '../http-stream.js';
+import { printFields, printJson, printTable } from '../output.js';
+import { parseCommandArgs, parseTime, requireValue } from '../parse.js';
+import { downloadVerified } from './models-transfer.js';
+import { parseSetRef } from './features.js';
+
+type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+const FINISHED = new Set<ExportStatus>(['succeeded', 'failed', 'cancelled']);
+
+export const featuresExportCommand: Command = {
+  name: 'features export',
+  usage:
+    'aihub features export --set NAME[@V] --metric M --start T --end T [--entities a,b] [--labels] [--wait] [--json]',
+  summary: 'Start a Parquet training-set export (entities x whole hours of [start, end)); --wait follows it',
+  async run({ client, args, json }) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        set: { type: 'string' },
+        metric: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        entities: { type: 'string' },
+        labels: { type: 'boolean' },
+        wait: { type: 'boolean' },
+      },
+      this.usage,
+    );
+    const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
+    const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
+    let started = await client.features.export.mutate({
+      ...parseSetRef(requireValue(values.set, '--set', this.usage), this.usage),
+      metric: requireValue(values.metric, '--metric', this.usage),
+      range: {
+        start,
+        end,
+        ...(values.entities ? { entityIds: values.entities.split(',') } : {}),
+      },
+      includeLabel: values.labels ?? false,
+    });
+    if (values.wait) {
+      const bar = progressBar(`exporting ${started.id}`);
+      while (!FINISHED.has(started.status)) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        started = await client.features.exportGet.query({ id: started.id });
+        bar.update(started.rowsWritten, started.totalRows ?? 0);
+      }
+      bar.finish();
+    }
+    if (json) return printJson(started);
+    if (!values.wait)
+      return void process.stdout.write(`queued export ${started.id} (${started.totalRows} rows)\n`);
+    if (started.status !== 'succeeded') {
+      throw new UsageError(`export ${started.id} ${started.status}: ${started.error ?? 'no reason given'}`);
+    }
+    process.stdout.write(
+      `export ${started.id} succeeded: ${started.rowsWritten} rows, ${started.bytes} bytes, sha256 ${started.sha256}\n`,
+    );
+  },
+};
+
+export const exportsListCommand: Command = {
+  name: 'exports list',
+  usage:
+    'aihub exports list [--status S] [--set NAME] [--from T] [--to T] [--limit N] [--cursor ID] [--json]',
+  summary: 'Training-set exports, newest first (prints the next page cursor when there is one)',
+  async run({ client, args, json }) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        status: { type: 'string' },
+        set: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      this.usage,
+    );
+    const page = await client.features.exports.query({
+      // The server validates the status and answers BAD_REQUEST naming it.
+      ...(values.status ? { status: values.status as ExportStatus } : {}),
+      ...(values.set ? { featureSet: values.set } : {}),
+      ...(values.from ? { createdFrom: parseTime(values.from, '--from', this.usage) } : {}),
+      ...(values.to ? { createdTo: parseTime(values.to, '--to', this.usage) } : {}),
+      ...(values.limit ? { limit: Number(values.limit) } : {}),
+      ...(values.cursor ? { cursor: values.cursor } : {}),
+    });
+    if (json) return printJson(page);
+    printTable(
+      page.items.map((e) => ({
+        ...e,
+        set: `${e.featureSet}@${e.featureSetVersion}`,
+        rows: `${e.rowsWritten}/${e.totalRows}`,
+      })),
+      ['id', 'status', 'set', 'metric', 'rows', 'bytes', 'createdAt'],
+    );
+    if (page.nextCursor) process.stdout.write(`next page: --cursor ${page.nextCursor}\n`);
+  },
+};
+
+export const exportsShowCommand: Command = {
+  name: 'exports show',
+  usage: 'aihub exports show <export-id> [--json]',
+  summary: 'One export: status, progress, parameters, checksum, download URL when it succeeded',
+  async run({ client, args, json }) {
+    const { positionals } = parseCommandArgs(args, {}, this.usage);
+    const found = await client.features.exportGet.query({
+      id: requireValue(positionals[0], '<export-id>', this.usage),
+    });
+    if (json) return printJson(found);
+    const { params, ...rest } = found;
+    printFields({ ...rest, params: JSON.stringify(params) });
+  },
+};
+
+export const exportsDownloadCommand: Command = {
+  name: 'exports download',
+  usage: 'aihub exports download <export-id> [--output FILE] [--json]',
+  summary: 'Download a succeeded export and verify its sha256 (nothing is written on a mismatch)',
+  async run({ client, args, json }) {
+    const { values, positionals } = parseCommandArgs(args, { output: { type: 'string' } }, this.usage);
+    const found = await client.features.exportGet.query({
+      id: requireValue(positionals[0], '<export-id>', this.usage),
+    });
+    if (!found.downloadUrl || !found.sha256 || found.bytes === null) {
+      throw new UsageError(`export ${found.id} is ${found.status}; only succeeded exports can be downloaded`);
+    }
+    const output = values.output ?? `${found.featureSet}-v${found.featureSetVersion}-${found.id}.parquet`;
+    const got = await downloadVerified(found.downloadUrl, output, {
+      sha256: found.sha256,
+      sizeBytes: found.bytes,
+    });
+    if (json) return printJson({ file: output, ...got, verified: true });
+    process.stdout.write(`downloaded ${output} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
+  },
+};

@@ -1,0 +1,64 @@
+import type { Command } from '../command.js';
+import { printJson, printTable } from '../output.js';
+import { parseCommandArgs, parseTime, requireValue } from '../parse.js';
+import { parseSetRef } from './features.js';
+
+export const featuresGetCommand: Command = {
+  name: 'features get',
+  usage: 'aihub features get --set NAME[@V] --metric M --entities a,b,... [--as-of T] [--json]',
+  summary: 'Latest feature vectors (online when materialized, else computed); --as-of for a past hour',
+  async run({ client, args, json }) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        set: { type: 'string' },
+        metric: { type: 'string' },
+        entities: { type: 'string' },
+        'as-of': { type: 'string' },
+      },
+      this.usage,
+    );
+    const result = await client.features.get.query({
+      ...parseSetRef(requireValue(values.set, '--set', this.usage), this.usage),
+      metric: requireValue(values.metric, '--metric', this.usage),
+      entityIds: requireValue(values.entities, '--entities', this.usage).split(','),
+      ...(values['as-of'] === undefined ? {} : { asOf: parseTime(values['as-of'], '--as-of', this.usage) }),
+    });
+    if (json) return printJson(result);
+    printTable<Record<string, unknown>>(
+      result.vectors.map((v) => ({
+        entityId: v.entityId,
+        asOf: v.asOf,
+        source: v.source,
+        stale: v.stale,
+        ...Object.fromEntries(result.columns.map((c, i) => [c, v.values[i]])),
+      })),
+      ['entityId', 'asOf', 'source', 'stale', ...result.columns],
+    );
+  },
+};
+
+export const featuresMaterializeCommand: Command = {
+  name: 'features materialize',
+  usage: 'aihub features materialize --set NAME[@V] --metric M [--disable] [--json]',
+  summary: 'Keep a set online for a metric (writes the current vectors now, then after every refresh)',
+  async run({ client, args, json }) {
+    const { values } = parseCommandArgs(
+      args,
+      { set: { type: 'string' }, metric: { type: 'string' }, disable: { type: 'boolean' } },
+      this.usage,
+    );
+    const result = await client.features.materialize.mutate({
+      ...parseSetRef(requireValue(values.set, '--set', this.usage), this.usage),
+      metric: requireValue(values.metric, '--metric', this.usage),
+      enabled: !values.disable,
+    });
+    if (json) return printJson(result);
+    const r = result.registration;
+    const name = `${r.featureSet}@${r.version} ${r.metric}`;
+    if (!r.enabled) return void process.stdout.write(`disabled ${name} (its online vectors expire by TTL)\n`);
+    process.stdout.write(
+      `materialized ${name}: ${result.entities} entities as of ${result.asOf?.toISOString()}; kept current after every refresh\n`,
+    );
+  },
+};

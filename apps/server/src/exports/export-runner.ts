@@ -1,0 +1,155 @@
+import { PassThrough } from 'node:stream';
+import {
+  type ArtifactStore,
+  DomainError,
+  type ExportRepository,
+  type FeatureExport,
+  type FeatureRow,
+  type FeatureStore,
+} from '@aihub/core';
+import type { Logger } from 'pino';
+import { openExportWriter, prefetch } from './parquet.js';
+
+/*
+ * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into a
+ * multipart upload at a temporary key; only a complete file is copied to the final key, and only
+ * then is the record marked succeeded (write-then-publish). Any failure or cancel removes both keys.
+ */
+
+export interface ExportDeps {
+  exports: ExportRepository;
+  objects: ArtifactStore;
+  downloadUrlTtlSeconds: number;
+  /** A running export whose heartbeat is older than this is considered dead (process killed). */
+  heartbeatTimeoutMs: number;
+}
+
+// Spine exports are computed in slices this big (the range path streams through a cursor instead).
+const SPINE_SLICE = 5_000;
+
+export const exportPrefix = (e: Pick<FeatureExport, 'projectId' | 'id'>) => `${e.projectId}/exports/${e.id}/`;
+export const temporaryKey = (e: Pick<FeatureExport, 'projectId' | 'id'>) =>
+  `${exportPrefix(e)}_tmp/data.parquet`;
+export const finalKey = (e: FeatureExport) =>
+  `${exportPrefix(e)}${e.featureSet}-v${e.featureSetVersion}.parquet`;
+
+class ExportStopped extends Error {}
+
+async function* rowsOf(
+  featureStore: FeatureStore,
+  deps: ExportDeps,
+  e: FeatureExport,
+): AsyncGenerator<FeatureRow[]> {
+  const { params } = e;
+  const base = {
+    projectId: e.projectId,
+    metric: params.metric,
+    features: params.features,
+    includeLabel: params.includeLabel,
+  };
+  if (params.source.kind === 'range') {
+    const entityIds =
+      params.source.entityIds ?? (await featureStore.entitiesWithMetric(e.projectId, params.metric));
+    const start = new Date(params.source.start);
+    const end = new Date(params.source.end);
+    yield* featureStore.streamRange({ ...base, entityIds, start, end });
+    return;
+  }
+  const spine = await deps.exports.spine(e.id);
+  for (let i = 0; i < spine.length; i += SPINE_SLICE) {
+    yield await featureStore.retrieveOffline({ ...base, spine: spine.slice(i, i + SPINE_SLICE) });
+  }
+}
+
+/** Removes whatever an unfinished export left (its temporary object, its multipart upload, a copied file). */
+export async function discardExportObjects(
+  objects: ArtifactStore,
+  e: Pick<FeatureExport, 'projectId' | 'id'>,
+) {
+  await objects.abortUpload(temporaryKey(e)).catch(() => {});
+  await objects.deletePrefix(exportPrefix(e));
+}
+
+export async function runExport(
+  deps: { featureStore: FeatureStore; exports: ExportDeps },
+  id: string,
+  log: Logger,
+): Promise<void> {
+  const { exports: repo, objects } = deps.exports;
+  const record = await repo.claim(id);
+  if (!record) return; // cancelled while queued, or another worker has it
+  let written = 0;
+  let stopped = false;
+  const beat = async () => {
+    if (!(await repo.heartbeat(id, written).catch(() => true))) stopped = true;
+  };
+  const timer = setInterval(
+    () => void beat(),
+    Math.max(200, Math.min(5_000, deps.exports.heartbeatTimeoutMs / 4)),
+  );
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  try {
+    const upload = objects.put(temporaryKey(record), body);
+    upload.catch(() => {});
+    const writer = await openExportWriter(body, record.params.features, record.params.includeLabel);
+    try {
+      for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
+        if (stopped) throw new ExportStopped();
+        await writer.append(batch);
+        written += batch.length;
+      }
+      await writer.close();
+    } catch (error) {
+      body.destroy(error instanceof Error ? error : new Error(String(error)));
+      await upload.catch(() => {});
+      throw error;
+    }
+    const stored = await upload;
+    await beat();
+    if (stopped) throw new ExportStopped();
+    const objectKey = finalKey(record);
+    await objects.copy(temporaryKey(record), objectKey);
+    await objects.deletePrefix(`${exportPrefix(record)}_tmp/`);
+    if (
+      !(await repo.succeed(id, {
+        rowsWritten: written,
+        bytes: stored.sizeBytes,
+        sha256: stored.sha256,
+        objectKey,
+      }))
+    ) {
+      throw new ExportStopped();
+    }
+    log.info({ exportId: id, rows: written, bytes: stored.sizeBytes }, 'export succeeded');
+  } catch (error) {
+    await discardExportObjects(objects, record).catch((e: unknown) =>
+      log.warn({ err: e, exportId: id }, 'could not remove the objects of an unfinished export'),
+    );
+    if (error instanceof ExportStopped) {
+      log.info({ exportId: id, rows: written }, 'export stopped (cancelled)');
+      return;
+    }
+    const reason =
+      error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
+    log.error({ err: error, exportId: id }, 'export failed');
+    await repo.fail(id, reason);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Marks running exports whose worker stopped heartbeating as failed and frees their objects. */
+export async function sweepDeadExports(deps: ExportDeps, log: Logger): Promise<number> {
+  const before = new Date(Date.now() - deps.heartbeatTimeoutMs);
+  const dead = await deps.exports.failStale(
+    before,
+    'the export worker stopped (process killed or lost) mid-export',
+  );
+  for (const e of dead) {
+    log.warn({ exportId: e.id }, 'export worker lost; marked failed');
+    await discardExportObjects(deps.objects, e).catch((error: unknown) =>
+      log.warn({ err: error, exportId: e.id }, 'could not remove the objects of a lost export'),
+    );
+  }
+  return dead.length;
+}

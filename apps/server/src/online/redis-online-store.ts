@@ -1,0 +1,96 @@
+import { DomainError, type OnlineSetKey, type OnlineStore, type OnlineVector } from '@aihub/core';
+import type { Redis } from 'ioredis';
+
+/*
+ * The online store in Redis: one hash per (project, set, version, metric, entity) with one field
+ * per feature (the shortest decimal that round-trips the double; '' for null) and `_asOf` (epoch
+ * ms of the hour the vector is for), expiring after a TTL. '|' separates the key's parts because
+ * no identifier may contain it, so two different tuples can never share a key.
+ */
+
+const AS_OF_FIELD = '_asOf';
+const WRITE_CHUNK = 1_000;
+
+export function onlineKey(key: OnlineSetKey, entityId: string): string {
+  return `aihub:fv|${key.projectId}|${key.featureSet}|${key.version}|${key.metric}|${entityId}`;
+}
+
+function encode(value: number | null): string {
+  return value === null ? '' : String(value);
+}
+
+function decode(raw: string | null): number | null {
+  return raw === null || raw === '' ? null : Number(raw);
+}
+
+export class RedisOnlineStore implements OnlineStore {
+  constructor(private readonly redis: Redis) {}
+
+  async write(
+    key: OnlineSetKey,
+    features: readonly string[],
+    vectors: readonly OnlineVector[],
+    ttlSeconds: number,
+  ): Promise<void> {
+    for (let start = 0; start < vectors.length; start += WRITE_CHUNK) {
+      const pipeline = this.redis.pipeline();
+      for (const vector of vectors.slice(start, start + WRITE_CHUNK)) {
+        const redisKey = onlineKey(key, vector.entityId);
+        const fields: string[] = [AS_OF_FIELD, String(vector.asOf.getTime())];
+        for (let i = 0; i < features.length; i++) {
+          fields.push(features[i] as string, encode(vector.values[i] ?? null));
+        }
+        // MULTI-less pipeline: each hash is replaced whole by one HSET (a set version's fields never change).
+        pipeline.hset(redisKey, ...fields).expire(redisKey, ttlSeconds);
+      }
+      const results = await pipeline.exec().catch((error: unknown) => {
+        throw DomainError.unavailable('Redis', error);
+      });
+      const failed = results?.find(([error]) => error);
+      if (failed?.[0]) throw DomainError.unavailable('Redis', failed[0]);
+    }
+  }
+
+  async read(
+    key: OnlineSetKey,
+    features: readonly string[],
+    entityIds: readonly string[],
+    timeoutMs: number,
+  ): Promise<(OnlineVector | null)[]> {
+    // ioredis keeps reconnecting in the background; while it is not connected, fail at once rather
+    // than wait (the client has no offline queue). Nothing here remembers a "down" state.
+    if (this.redis.status !== 'ready') throw DomainError.unavailable('Redis');
+    const pipeline = this.redis.pipeline();
+    for (const entityId of entityIds) pipeline.hmget(onlineKey(key, entityId), AS_OF_FIELD, ...features);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(DomainError.unavailable(`Redis (no answer in ${timeoutMs} ms)`)),
+        timeoutMs,
+      );
+    });
+    const exec = pipeline.exec();
+    // Lost to the timeout, its later failure must not surface as an unhandled rejection.
+    exec.catch(() => {});
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await Promise.race([exec, timeout]);
+    } catch (error) {
+      throw error instanceof DomainError ? error : DomainError.unavailable('Redis', error);
+    } finally {
+      clearTimeout(timer);
+    }
+    return entityIds.map((entityId, i) => {
+      const [error, raw] = results?.[i] ?? [null, null];
+      if (error) throw DomainError.unavailable('Redis', error);
+      const fields = raw as (string | null)[] | null;
+      const asOf = fields?.[0];
+      if (!fields || asOf === null || asOf === undefined) return null;
+      return {
+        entityId,
+        asOf: new Date(Number(asOf)),
+        values: features.map((_, f) => decode(fields[f + 1] ?? null)),
+      };
+    });
+  }
+}

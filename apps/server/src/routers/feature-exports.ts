@@ -1,0 +1,154 @@
+import {
+  DomainError,
+  EntityIdSchema,
+  type ExportParams,
+  ExportStatusSchema,
+  FeatureSetNameSchema,
+  type FeatureExport,
+  MetricNameSchema,
+} from '@aihub/core';
+import { rangeRowCount } from '@aihub/db';
+import { z } from 'zod';
+import type { AppDeps } from '../context.js';
+import { readerProcedure, writerProcedure } from '../trpc.js';
+import { assertEntitiesExist, featureSetFor } from './features.js';
+
+/** Training-set exports: features.export / exports / exportGet / cancelExport. */
+
+// An inline spine travels in one request body (about 60 bytes a row); larger ones are ranges.
+export const MAX_EXPORT_SPINE_ROWS = 100_000;
+const MAX_EXPORT_ENTITIES = 10_000;
+const MAX_EXPORT_ROWS = 1_000_000_000;
+
+const ExportInputSchema = z
+  .object({
+    featureSet: FeatureSetNameSchema,
+    version: z.number().int().positive().optional(),
+    metric: MetricNameSchema,
+    range: z
+      .object({
+        entityIds: z.array(EntityIdSchema).min(1).max(MAX_EXPORT_ENTITIES).optional(),
+        start: z.coerce.date(),
+        end: z.coerce.date(),
+      })
+      .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] })
+      .optional(),
+    spine: z
+      .array(z.object({ entityId: EntityIdSchema, asOf: z.coerce.date() }))
+      .max(MAX_EXPORT_SPINE_ROWS, `at most ${MAX_EXPORT_SPINE_ROWS} rows inline; use a range for more`)
+      .optional(),
+    includeLabel: z.boolean().default(false),
+  })
+  .refine((input) => (input.spine === undefined) !== (input.range === undefined), {
+    message: 'give exactly one of spine or range',
+    path: ['range'],
+  });
+
+const idInput = z.object({ id: z.string().min(1) });
+
+async function startExport(
+  deps: AppDeps,
+  principal: { projectId: string; keyName: string },
+  input: z.infer<typeof ExportInputSchema>,
+): Promise<FeatureExport> {
+  const { projectId } = principal;
+  const set = await featureSetFor(deps, projectId, input.featureSet, input.version);
+  const common = { featureSet: set.name, version: set.version, metric: input.metric, features: set.features };
+  let params: ExportParams;
+  let totalRows: number;
+  if (input.spine) {
+    await assertEntitiesExist(
+      deps,
+      projectId,
+      input.spine.map((s) => s.entityId),
+      'spine',
+    );
+    params = {
+      ...common,
+      includeLabel: input.includeLabel,
+      source: { kind: 'spine', rows: input.spine.length },
+    };
+    totalRows = input.spine.length;
+  } else {
+    const range = input.range as NonNullable<typeof input.range>;
+    if (range.entityIds) await assertEntitiesExist(deps, projectId, range.entityIds, 'range.entityIds');
+    const entityIds =
+      range.entityIds ?? (await deps.featureStore.entitiesWithMetric(projectId, input.metric));
+    totalRows = rangeRowCount({ entityIds, start: range.start, end: range.end });
+    if (totalRows > MAX_EXPORT_ROWS) {
+      throw DomainError.badRequest(
+        `range: ${totalRows} rows is over the ${MAX_EXPORT_ROWS} one export writes`,
+        {
+          range: [`at most ${MAX_EXPORT_ROWS} rows`],
+        },
+      );
+    }
+    params = {
+      ...common,
+      includeLabel: input.includeLabel,
+      source: {
+        kind: 'range',
+        entityIds: range.entityIds ?? null,
+        resolvedEntities: entityIds.length,
+        start: range.start.toISOString(),
+        end: range.end.toISOString(),
+      },
+    };
+  }
+  const created = await deps.exports.exports.create({
+    projectId,
+    params,
+    totalRows,
+    spine: input.spine ?? null,
+    createdBy: principal.keyName,
+  });
+  try {
+    await deps.jobs.requestExport(created.id);
+  } catch (error) {
+    await deps.exports.exports.fail(created.id, 'could not queue the export job');
+    throw error;
+  }
+  return created;
+}
+
+export const featureExportProcedures = {
+  /** Starts a durable export job and answers with its record (status queued) at once. */
+  export: writerProcedure
+    .input(ExportInputSchema)
+    .mutation(({ ctx, input }) =>
+      startExport(ctx.deps, { projectId: ctx.principal.project.id, keyName: ctx.principal.keyName }, input),
+    ),
+
+  exports: readerProcedure
+    .input(
+      z
+        .object({
+          status: ExportStatusSchema.optional(),
+          featureSet: FeatureSetNameSchema.optional(),
+          createdFrom: z.coerce.date().optional(),
+          createdTo: z.coerce.date().optional(),
+          cursor: z.string().optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+        })
+        .default({ limit: 50 }),
+    )
+    .query(({ ctx, input }) => ctx.deps.exports.exports.list(ctx.principal.project.id, input)),
+
+  /** One export; a succeeded one comes with a presigned download URL. */
+  exportGet: readerProcedure.input(idInput).query(async ({ ctx, input }) => {
+    const found = await ctx.deps.exports.exports.get(ctx.principal.project.id, input.id);
+    if (found.status !== 'succeeded' || !found.objectKey)
+      return { ...found, downloadUrl: null, expiresAt: null };
+    const ttl = ctx.deps.exports.downloadUrlTtlSeconds;
+    return {
+      ...found,
+      downloadUrl: await ctx.deps.exports.objects.presignGet(found.objectKey, ttl),
+      expiresAt: new Date(Date.now() + ttl * 1000),
+    };
+  }),
+
+  /** Stops a queued or running export; the worker removes what it had uploaded. */
+  cancelExport: writerProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => ctx.deps.exports.exports.cancel(ctx.principal.project.id, input.id)),
+};

@@ -1,0 +1,79 @@
+import { EntityIdSchema, FeatureSetNameSchema, MetricNameSchema } from '@aihub/core';
+import { z } from 'zod';
+import { materializeFeatureSet } from '../online/materialize.js';
+import { getFeatures } from '../online/serve.js';
+import { readerProcedure, writerProcedure } from '../trpc.js';
+import { featureSetFor } from './features.js';
+
+/** Online serving: features.get, features.materialize, features.materializations. */
+
+export const MAX_GET_ENTITIES = 1_000;
+
+export const featureOnlineProcedures = {
+  /** Latest vectors (online when materialized, else computed), or point-in-time for a past asOf. */
+  get: readerProcedure
+    .input(
+      z.object({
+        featureSet: FeatureSetNameSchema,
+        version: z.number().int().positive().optional(),
+        metric: MetricNameSchema,
+        entityIds: z
+          .array(EntityIdSchema)
+          .min(1, 'must name at least one entity')
+          .max(MAX_GET_ENTITIES, `at most ${MAX_GET_ENTITIES} entities per request`),
+        asOf: z.coerce.date().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => getFeatures(ctx.deps, ctx.principal.project.id, input, ctx.log)),
+
+  /**
+   * Enables (default) or disables keeping a set's vectors online for a metric. Enabling writes the
+   * current hour's vectors now; the scheduled job keeps them current after every aggregate refresh.
+   */
+  materialize: writerProcedure
+    .input(
+      z.object({
+        featureSet: FeatureSetNameSchema,
+        version: z.number().int().positive().optional(),
+        metric: MetricNameSchema,
+        enabled: z.boolean().default(true),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const projectId = ctx.principal.project.id;
+      const set = await featureSetFor(ctx.deps, projectId, input.featureSet, input.version);
+      const key = { projectId, featureSet: set.name, version: set.version, metric: input.metric };
+      const { online } = ctx.deps;
+      const registration = await online.materializations.upsert({
+        ...key,
+        enabled: input.enabled,
+        createdBy: ctx.principal.keyName,
+      });
+      if (!input.enabled) return { registration, asOf: null, entities: 0 };
+      try {
+        const result = await materializeFeatureSet(
+          { featureStore: ctx.deps.featureStore, online: online.online, ttlSeconds: online.ttlSeconds },
+          key,
+          set,
+        );
+        await online.materializations.recordRun(key, { ...result, error: null, at: new Date() });
+        return {
+          registration: { ...registration, lastAsOf: result.asOf, lastEntities: result.entities },
+          ...result,
+        };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await online.materializations.recordRun(key, {
+          asOf: new Date(),
+          entities: 0,
+          error: reason,
+          at: new Date(),
+        });
+        throw error;
+      }
+    }),
+
+  materializations: readerProcedure.query(({ ctx }) =>
+    ctx.deps.online.materializations.list(ctx.principal.project.id),
+  ),
+};

@@ -1,0 +1,173 @@
+import {
+  DomainError,
+  type ExportListFilter,
+  type ExportParams,
+  ExportParamsSchema,
+  type ExportRepository,
+  type ExportStatus,
+  type FeatureExport,
+  type NewExport,
+  type SpineRow,
+} from '@aihub/core';
+import type pg from 'pg';
+import { translateDbError } from '../errors.js';
+import {
+  cancelExportSql,
+  claimExportSql,
+  exportColumns,
+  failExportSql,
+  failStaleExportsSql,
+  heartbeatExportSql,
+  insertExportSql,
+  listExportsSql,
+  succeedExportSql,
+} from '../sql/exports.js';
+
+interface ExportRow {
+  id: string;
+  project_id: string;
+  status: ExportStatus;
+  feature_set: string;
+  feature_set_version: number;
+  metric: string;
+  params: unknown;
+  rows_written: number;
+  total_rows: number | null;
+  bytes: number | null;
+  sha256: string | null;
+  object_key: string | null;
+  error: string | null;
+  created_by: string;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  heartbeat_at: Date | null;
+}
+
+function toExport(row: ExportRow): FeatureExport {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    status: row.status,
+    featureSet: row.feature_set,
+    featureSetVersion: row.feature_set_version,
+    metric: row.metric,
+    params: ExportParamsSchema.parse(row.params) as ExportParams,
+    rowsWritten: row.rows_written,
+    totalRows: row.total_rows,
+    bytes: row.bytes,
+    sha256: row.sha256,
+    objectKey: row.object_key,
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    heartbeatAt: row.heartbeat_at,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Export records over raw SQL: status changes are conditional updates, so racing workers and cancels agree. */
+export class PgExportRepository implements ExportRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async query(sql: string, params: unknown[]): Promise<pg.QueryResult<ExportRow>> {
+    try {
+      return await this.pool.query<ExportRow>(sql, params);
+    } catch (error) {
+      translateDbError(error);
+    }
+  }
+
+  async create(input: NewExport): Promise<FeatureExport> {
+    const { params } = input;
+    const spine = input.spine?.map((s) => [s.entityId, s.asOf.getTime()]) ?? null;
+    const result = await this.query(insertExportSql, [
+      input.projectId,
+      params.featureSet,
+      params.version,
+      params.metric,
+      JSON.stringify(params),
+      input.totalRows,
+      spine === null ? null : JSON.stringify(spine),
+      input.createdBy,
+    ]);
+    return toExport(result.rows[0] as ExportRow);
+  }
+
+  async get(projectId: string, id: string): Promise<FeatureExport> {
+    // A malformed id cannot exist: answer NOT_FOUND rather than letting the uuid cast fail.
+    const found = UUID.test(id)
+      ? await this.query(`SELECT ${exportColumns} FROM feature_exports WHERE project_id = $1 AND id = $2`, [
+          projectId,
+          id,
+        ])
+      : null;
+    const row = found?.rows[0];
+    if (!row) throw DomainError.notFound(`Export '${id}'`);
+    return toExport(row);
+  }
+
+  async list(projectId: string, filter: ExportListFilter) {
+    if (filter.cursor !== undefined && !UUID.test(filter.cursor)) {
+      throw DomainError.badRequest('cursor: not an export id', { cursor: ['not an export id'] });
+    }
+    const result = await this.query(listExportsSql, [
+      projectId,
+      filter.status ?? null,
+      filter.featureSet ?? null,
+      filter.createdFrom ?? null,
+      filter.createdTo ?? null,
+      filter.cursor ?? null,
+      filter.limit + 1,
+    ]);
+    const items = result.rows.slice(0, filter.limit).map(toExport);
+    const nextCursor = result.rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null;
+    return { items, nextCursor };
+  }
+
+  async cancel(projectId: string, id: string): Promise<FeatureExport> {
+    const current = await this.get(projectId, id);
+    const result = await this.query(cancelExportSql, [projectId, id]);
+    const row = result.rows[0];
+    if (row) return toExport(row);
+    const now = await this.get(projectId, id).catch(() => current);
+    throw DomainError.conflict(
+      `Export '${id}' already ${now.status}; only queued or running exports can be cancelled`,
+    );
+  }
+
+  async claim(id: string): Promise<FeatureExport | null> {
+    const row = (await this.query(claimExportSql, [id])).rows[0];
+    return row ? toExport(row) : null;
+  }
+
+  async spine(id: string): Promise<SpineRow[]> {
+    const result = await this.pool
+      .query<{ spine: [string, number][] | null }>('SELECT spine FROM feature_exports WHERE id = $1', [id])
+      .catch(translateDbError);
+    return (result.rows[0]?.spine ?? []).map(([entityId, ms]) => ({ entityId, asOf: new Date(ms) }));
+  }
+
+  async heartbeat(id: string, rowsWritten: number): Promise<boolean> {
+    return ((await this.query(heartbeatExportSql, [id, rowsWritten])).rowCount ?? 0) > 0;
+  }
+
+  async succeed(
+    id: string,
+    result: { rowsWritten: number; bytes: number; sha256: string; objectKey: string },
+  ): Promise<boolean> {
+    const params = [id, result.rowsWritten, result.bytes, result.sha256, result.objectKey];
+    return ((await this.query(succeedExportSql, params)).rowCount ?? 0) > 0;
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.query(failExportSql, [id, error]);
+  }
+
+  async failStale(before: Date, reason: string): Promise<FeatureExport[]> {
+    return (await this.query(failStaleExportsSql, [before, reason])).rows.map(toExport);
+  }
+}

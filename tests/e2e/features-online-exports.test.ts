@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
+import { type AihubClient, createAihubClient } from '@aihub/server/client';
+import { createS3Client } from '@aihub/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, isolatedCli, type ServerProcess, spawnServer } from '../support/processes.js';
+
+const adminKey = `aihub_e2eonl01_${'o'.repeat(43)}`;
+const HOUR = 3_600_000;
+
+async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('end to end: online features and exports from the bundled CLI; a killed export', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let client: AihubClient;
+  let cli: (args: string[]) => Promise<CliResult>;
+  let dir: string;
+  const env = () => ({
+    DATABASE_URL: database.url,
+    AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+    EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '2',
+  });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await spawnServer(env());
+    client = createAihubClient({ url: server.url, apiKey: adminKey });
+    const run = await isolatedCli();
+    cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
+    dir = await mkdtemp(join(tmpdir(), 'aihub-exports-'));
+    const hour = Math.floor(Date.now() / HOUR) * HOUR;
+    await client.ingest.entities.mutate({ records: [{ entity_id: 'meter-1' }, { entity_id: 'meter-2' }] });
+    const records = [];
+    for (let h = 1; h <= 48; h++) {
+      for (const [i, id] of ['meter-1', 'meter-2'].entries()) {
+        records.push({
+          entity_id: id,
+          metric: 'kwh',
+          ts: new Date(hour - h * HOUR + 60_000).toISOString(),
+          value: h + i / 10,
+        });
+      }
+    }
+    await client.ingest.readings.mutate({ records });
+    await client.aggregates.refresh.mutate();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  const json = async (args: string[]) => {
+    const result = await cli([...args, '--json']);
+    expect(result.stderr, args.join(' ')).toBe('');
+    expect(result.code, args.join(' ')).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+
+  it('materializes, gets online vectors, exports with --wait, lists, shows and downloads (verified)', async () => {
+    const materialized = await json([
+      'features',
+      'materialize',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+    ]);
+    expect(materialized.entities).toBe(2);
+    const got = await json([
+      'features',
+      'get',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--entities',
+      'meter-1,meter-2',
+    ]);
+    expect(got.vectors.map((v: { source: string }) => v.source)).toEqual(['online', 'online']);
+    expect(got.vectors[1].values[0]).toBe(1.1); // lag_1h of meter-2: its reading one hour back
+
+    const now = Date.now();
+    const exported = await json([
+      'features',
+      'export',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--labels',
+      '--wait',
+      '--start',
+      new Date(now - 24 * HOUR).toISOString(),
+      '--end',
+      new Date(now).toISOString(),
+    ]);
+    expect(exported).toMatchObject({ status: 'succeeded', rowsWritten: 48, totalRows: 48 });
+    const listed = await json(['exports', 'list', '--status', 'succeeded']);
+    expect(listed.items.map((e: { id: string }) => e.id)).toEqual([exported.id]);
+    const shown = await cli(['exports', 'show', exported.id]);
+    expect(shown.stdout).toContain('succeeded');
+    const output = join(dir, 'train.parquet');
+    const downloaded = await json(['exports', 'download', exported.id, '--output', output]);
+    expect(downloaded).toMatchObject({ verified: true, sha256: exported.sha256 });
+    expect(
+      createHash('sha256')
+        .update(await readFile(output))
+        .digest('hex'),
+    ).toBe(exported.sha256);
+
+    const bad = await cli(['exports', 'list', '--status', 'done']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('status');
+  });
+
+  it('a server killed mid-export: on restart the export is failed and leaves no object', async () => {
+    const started = await client.features.export.mutate({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      range: { start: new Date(Date.now() - 30 * 8760 * HOUR), end: new Date() },
+    });
+    await until(
+      () => client.features.exportGet.query({ id: started.id }),
+      (e) => e.status === 'running' && e.rowsWritten > 0,
+    );
+    server.child.kill('SIGKILL');
+    await server.stop();
+    server = await spawnServer(env());
+    client = createAihubClient({ url: server.url, apiKey: adminKey });
+    const failed = await until(
+      () => client.features.exportGet.query({ id: started.id }),
+      (e) => e.status !== 'running',
+      30_000,
+    );
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('stopped');
+    const s3 = createS3Client({
+      endpoint: process.env.S3_ENDPOINT as string,
+      region: process.env.S3_REGION ?? 'us-east-1',
+      accessKey: process.env.S3_ACCESS_KEY as string,
+      secretKey: process.env.S3_SECRET_KEY as string,
+    });
+    const keys: string[] = [];
+    for await (const item of s3.listObjectsV2(
+      'aihub-exports',
+      `${failed.projectId}/exports/${started.id}/`,
+      true,
+    )) {
+      if (item.name) keys.push(item.name);
+    }
+    expect(keys).toEqual([]);
+  });
+});
