@@ -181,7 +181,7 @@ describe('training-set exports to Parquet in object storage', () => {
     const after = await a.features.exportGet.query({ id: started.id });
     expect(after).toMatchObject({ status: 'cancelled', downloadUrl: null, objectKey: null });
     expect((await failure(a.features.cancelExport.mutate({ id: started.id }))).code).toBe('CONFLICT');
-  });
+  }, 90_000);
 
   it('a failure mid-export (database connection lost) leaves no object and says failed', async () => {
     const started = await bigExport();
@@ -203,7 +203,7 @@ describe('training-set exports to Parquet in object storage', () => {
     expect(done.status).toBe('failed');
     expect(done.error).toBeTruthy();
     expect(await listKeys(`${done.projectId}/exports/${started.id}/`)).toEqual([]);
-  });
+  }, 120_000); // waits up to 30 s for it to run and 60 s for it to fail, on a loaded machine
 
   it('lists with filters and cursor pages; other projects see nothing; readers cannot export', async () => {
     const all = await a.features.exports.query({});

@@ -91,7 +91,11 @@ export async function* streamRangeFeatures(
     broken ??= error;
     failRead?.(error);
   };
+  // A terminated backend may also hand its error to the cursor and then just close the socket:
+  // a read issued after that would wait forever, so the end of the connection fails it too.
+  const onEnd = () => onError(new Error('Connection terminated while streaming feature rows'));
   client.on('error', onError);
+  client.on('end', onEnd);
   const cursor = client.query(
     new Cursor<FeatureQueryRow>(sql, [
       request.projectId,
@@ -113,10 +117,14 @@ export async function* streamRangeFeatures(
       yield rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
     }
   } catch (error) {
+    broken ??= error instanceof Error ? error : new Error(String(error));
     translateDbError(error);
   } finally {
+    // Closing a cursor waits for the server's ReadyForQuery, which a dead connection never sends:
+    // after any error the connection is discarded instead (release with an error destroys it).
     if (!broken) await cursor.close().catch(() => {});
     client.off('error', onError);
+    client.off('end', onEnd);
     client.release(broken);
   }
 }
