@@ -1,36 +1,8 @@
 // Helpers of the registry benchmark: the real server process, and bulk-seeded versions.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnServerProcess } from '@aihub/server/testing';
 
-const serverEntry = fileURLToPath(new URL('../../apps/server/dist/main.js', import.meta.url));
-
-/** `node apps/server/dist/main.js` on a free port; resolves once it prints its URL. */
-export async function spawnServer(env) {
-  const child = spawn(process.execPath, [serverEntry], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = await new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    url,
-    child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+/** The real server process on a free port (shared with the tests: @aihub/server/testing). */
+export const spawnServer = (env) => spawnServerProcess(env);
 
 /** `models` models with `perModel` ready versions each, inserted in bulk with random metrics. */
 export async function seedVersions(pool, projectId, models, perModel) {

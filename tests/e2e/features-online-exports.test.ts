@@ -6,7 +6,13 @@ import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
 import { type AihubClient, createAihubClient } from '@aihub/server/client';
 import { createS3Client } from '@aihub/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, isolatedCli, type ServerProcess, spawnServer } from '../support/processes.js';
+import {
+  type CliResult,
+  isolatedCli,
+  jsonCommand,
+  type ServerProcess,
+  spawnServer,
+} from '../support/processes.js';
 
 const adminKey = `aihub_e2eonl01_${'o'.repeat(43)}`;
 const HOUR = 3_600_000;
@@ -61,12 +67,8 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     await database?.drop();
   });
 
-  const json = async (args: string[]) => {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr, args.join(' ')).toBe('');
-    expect(result.code, args.join(' ')).toBe(0);
-    return JSON.parse(result.stdout);
-  };
+  // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary CLI JSON
+  const json = (args: string[]) => jsonCommand(cli)(args) as Promise<any>;
 
   it('materializes, gets online vectors, exports with --wait, lists, shows and downloads (verified)', async () => {
     const materialized = await json([

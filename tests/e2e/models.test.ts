@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
 import { createS3Client } from '@aihub/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, isolatedCli, type ServerProcess, spawnServer } from '../support/processes.js';
+import {
+  type CliResult,
+  isolatedCli,
+  jsonCommand,
+  type ServerProcess,
+  spawnServer,
+} from '../support/processes.js';
 
 const adminKey = `aihub_e2emod01_${'m'.repeat(43)}`;
 
@@ -31,12 +37,8 @@ describe('end to end: the model registry from the bundled CLI', () => {
     await database?.drop();
   });
 
-  const json = async (args: string[]) => {
-    const result = await cli([...args, '--json']);
-    expect(result.stderr, args.join(' ')).toBe('');
-    expect(result.code, args.join(' ')).toBe(0);
-    return JSON.parse(result.stdout);
-  };
+  // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary CLI JSON
+  const json = (args: string[]) => jsonCommand(cli)(args) as Promise<any>;
 
   it('registers, lists, promotes, aliases, downloads (verified), copies, deletes and shows the history', async () => {
     const sha256 = createHash('sha256').update(artifact).digest('hex');
