@@ -18,6 +18,10 @@ export async function* readLines(input: Readable): AsyncGenerator<string> {
       start = end + 1;
     }
     rest = rest.slice(start);
+    // When the upload is already buffered, async iteration continues through microtasks only,
+    // which starve I/O: the COPY of the previous batch could not send its data or read its answer
+    // until this whole batch was parsed. One macrotask turn per chunk lets both proceed together.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   rest += decoder.decode();
   if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
