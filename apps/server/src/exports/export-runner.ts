@@ -97,6 +97,9 @@ export async function runExport(
         if (stopped) throw new ExportStopped();
         await writer.append(batch);
         written += batch.length;
+        // Encoding is CPU between microtasks; one macrotask turn per batch lets the cursor's next
+        // rows and the upload's parts move while the next batch is encoded.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       await writer.close();
     } catch (error) {
