@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createRequestContext, type AppDeps } from './context.js';
 import { checkReadiness } from './health.js';
+import { sendJson } from './http-responses.js';
 import { handleIngestRequest } from './ingest/http.js';
 import { appRouter } from './root.js';
 import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
@@ -17,12 +18,6 @@ export interface HttpServer {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body));
-}
 
 /** A caller's request id is kept when it looks like one, so logs can be joined across services. */
 function requestIdOf(req: IncomingMessage): string {

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError, requireRole } from '@aihub/core';
-import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { authenticateBearer } from './authenticate.js';
 import type { AppDeps } from './context.js';
-import { fieldErrorsOf, toTRPCError } from './errors.js';
+import { sendError, sendJson } from './http-responses.js';
 import { receiveArtifact } from './models-service.js';
 
 /*
@@ -15,15 +13,6 @@ import { receiveArtifact } from './models-service.js';
  */
 
 export const UPLOAD_ROUTE = '/v1/models/uploads/';
-
-function send(res: ServerResponse, status: number, body: unknown, close = false): void {
-  if (res.headersSent) return void res.destroy();
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  // After a refusal the rest of the body is not read: close rather than drain gigabytes.
-  if (close) res.setHeader('connection', 'close');
-  res.end(JSON.stringify(body));
-}
 
 export async function handleModelUpload(
   deps: AppDeps,
@@ -51,17 +40,8 @@ export async function handleModelUpload(
       { model: version.modelName, version: version.version, bytes: version.sizeBytes },
       'artifact stored',
     );
-    send(res, 200, { version });
+    sendJson(res, 200, { version });
   } catch (error) {
-    const trpc = toTRPCError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error }));
-    const status = req.method === 'PUT' || req.method === 'POST' ? getHTTPStatusCodeFromError(trpc) : 405;
-    if (trpc.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'upload failed');
-    else log.info({ code: trpc.code, reason: trpc.message }, 'upload rejected');
-    const message =
-      trpc.code === 'INTERNAL_SERVER_ERROR'
-        ? `Internal server error (request id ${requestId})`
-        : trpc.message;
-    const fieldErrors = fieldErrorsOf(trpc)?.fields ?? null;
-    send(res, status, { error: { code: trpc.code, message, requestId, fieldErrors } }, !req.readableEnded);
+    sendError(req, res, error, { requestId, log, what: 'upload', unread: 'close' });
   }
 }

@@ -183,6 +183,32 @@ export function floorHour(t: Date): Date {
   return new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 }
 
+/** The first and last whole hour h with start <= h < end, or null when there is none. */
+export function wholeHourBounds(start: Date, end: Date): [Date, Date] | null {
+  const first = Math.ceil(start.getTime() / HOUR_MS) * HOUR_MS;
+  const last = Math.ceil(end.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS;
+  return first <= last ? [new Date(first), new Date(last)] : null;
+}
+
+/** How many whole hours lie in [start, end). */
+export function wholeHourCount(start: Date, end: Date): number {
+  const bounds = wholeHourBounds(start, end);
+  return bounds ? (bounds[1].getTime() - bounds[0].getTime()) / HOUR_MS + 1 : 0;
+}
+
+/** Every whole hour in [start, end): the as-of times of a range request. */
+export function wholeHoursIn(start: Date, end: Date): Date[] {
+  const bounds = wholeHourBounds(start, end);
+  if (!bounds) return [];
+  const first = bounds[0].getTime();
+  return Array.from({ length: wholeHourCount(start, end) }, (_, i) => new Date(first + i * HOUR_MS));
+}
+
+/** Rows a range request produces: every entity x every whole hour in [start, end). */
+export function rangeRowCount(request: { entityIds: readonly string[]; start: Date; end: Date }): number {
+  return request.entityIds.length * wholeHourCount(request.start, request.end);
+}
+
 /**
  * Resolves a set by name: the predefined sets are version 1 and cannot be redefined; other names
  * are looked up with `findUserDefined`. Throws NOT_FOUND naming what was asked for.

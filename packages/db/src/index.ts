@@ -12,16 +12,13 @@ export { PrismaProjectRepository } from './repositories/project-repository.js';
 export { PgFeatureStore } from './features/feature-store.js';
 export {
   assertSpineSize,
-  rangeRowCount,
   retrieveOfflineFeatures,
   streamRangeFeatures,
-  wholeHoursIn,
 } from './features/offline.js';
 export { pendingInvalidations, refreshAggregates } from './features/refresh.js';
 export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';
 export { ingestBatches } from './features/ingest.js';
 export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
 export { applyRetention } from './features/retention.js';
-export type { OfflineRequest, RangeRequest, SpineRow } from '@aihub/core';
 export { PgExportRepository } from './repositories/export-repository.js';
 export { PgMaterializationRepository } from './repositories/materialization-repository.js';

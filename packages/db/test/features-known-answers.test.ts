@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAggregates, retrieveOfflineFeatures } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { toleranceFor, withinTolerance } from './support/reference-features.js';
+import { insertProject } from './support/sql-fixtures.js';
 
 /*
  * Known-answer tests of the offline feature engine (shared/docs/feature-spec.md). Every expected
@@ -30,12 +31,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Fixture helpers: plain SQL only.
 
-async function createProject(name: string): Promise<string> {
-  const result = await pool.query<{ id: string }>('INSERT INTO projects (name) VALUES ($1) RETURNING id', [
-    name,
-  ]);
-  return (result.rows[0] as { id: string }).id;
-}
+const createProject = (name: string) => insertProject(pool, name);
 
 async function createEntity(
   projectId: string,

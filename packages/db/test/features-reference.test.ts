@@ -14,6 +14,7 @@ import {
   referenceFeature,
   referenceRows,
 } from './support/reference-features.js';
+import { insertProject } from './support/sql-fixtures.js';
 
 /*
  * Randomized cross-check of the offline engine against the naive reference implementation
@@ -125,12 +126,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-async function createProject(name: string): Promise<string> {
-  const result = await pool.query<{ id: string }>('INSERT INTO projects (name) VALUES ($1) RETURNING id', [
-    name,
-  ]);
-  return (result.rows[0] as { id: string }).id;
-}
+const createProject = (name: string) => insertProject(pool, name);
 
 interface Row {
   entity: string;

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError, IngestFormatSchema, IngestKindSchema, isDomainError } from '@aihub/core';
+import { DomainError, IngestFormatSchema, IngestKindSchema } from '@aihub/core';
 import { authenticateBearer } from '../authenticate.js';
 import type { AppDeps } from '../context.js';
+import { sendError, sendJson } from '../http-responses.js';
 import { ingestFile } from './service.js';
 
 /*
@@ -9,23 +10,6 @@ import { ingestFile } from './service.js';
  * A plain streaming endpoint beside tRPC: the file is parsed as it arrives, so a file larger than
  * memory works. Answers the same IngestSummary as the `ingest.*` procedures.
  */
-
-const statusOf: Record<string, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAVAILABLE: 503,
-};
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body));
-}
 
 function formatOf(url: URL, req: IncomingMessage): string {
   const explicit = url.searchParams.get('format');
@@ -73,19 +57,8 @@ export async function handleIngestRequest(
       },
       'ingested',
     );
-    send(res, 200, summary);
+    sendJson(res, 200, summary);
   } catch (error) {
-    // Drain what the client is still sending, so it can read the answer instead of a reset connection.
-    req.resume();
-    if (isDomainError(error)) {
-      send(res, statusOf[error.code] ?? 500, {
-        error: { code: error.code, message: error.message, fields: error.fields ?? null, requestId },
-      });
-      return;
-    }
-    log.error({ err: error }, 'ingest failed');
-    send(res, 500, {
-      error: { code: 'INTERNAL', message: `Internal server error (request id ${requestId})`, requestId },
-    });
+    sendError(req, res, error, { requestId, log, what: 'ingest', unread: 'drain' });
   }
 }

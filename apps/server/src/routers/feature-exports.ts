@@ -6,8 +6,8 @@ import {
   FeatureSetNameSchema,
   type FeatureExport,
   MetricNameSchema,
+  rangeRowCount,
 } from '@aihub/core';
-import { rangeRowCount } from '@aihub/db';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import { readerProcedure, writerProcedure } from '../trpc.js';

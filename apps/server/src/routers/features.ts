@@ -7,6 +7,8 @@ import {
   MetricNameSchema,
   PREDEFINED_FEATURE_SETS,
   resolveFeatureSet,
+  wholeHourCount,
+  wholeHoursIn,
 } from '@aihub/core';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
@@ -14,7 +16,6 @@ import { readerProcedure, writerProcedure } from '../trpc.js';
 
 /** Rows one interactive request may return; exports are for more. */
 export const MAX_OFFLINE_ROWS = 10_000;
-const HOUR_MS = 3_600_000;
 
 const setSelector = {
   featureSet: FeatureSetNameSchema,
@@ -129,17 +130,15 @@ export const featuresRouter = {
       if (range.entityIds) await assertEntitiesExist(ctx.deps, projectId, range.entityIds, 'range.entityIds');
       const entityIds =
         range.entityIds ?? (await ctx.deps.featureStore.entitiesWithMetric(projectId, input.metric));
-      const first = Math.ceil(range.start.getTime() / HOUR_MS) * HOUR_MS;
-      const hours = Math.max(0, Math.ceil((range.end.getTime() - first) / HOUR_MS));
+      const hours = wholeHourCount(range.start, range.end);
       if (entityIds.length * hours > MAX_OFFLINE_ROWS) {
         throw DomainError.badRequest(
           `range: ${entityIds.length} entities x ${hours} hours = ${entityIds.length * hours} rows, over the ${MAX_OFFLINE_ROWS} an interactive request returns; use an export`,
           { range: [`at most ${MAX_OFFLINE_ROWS} rows`] },
         );
       }
-      spine = entityIds.flatMap((entityId) =>
-        Array.from({ length: hours }, (_, i) => ({ entityId, asOf: new Date(first + i * HOUR_MS) })),
-      );
+      const asOfs = wholeHoursIn(range.start, range.end);
+      spine = entityIds.flatMap((entityId) => asOfs.map((asOf) => ({ entityId, asOf })));
     }
     const rows = await ctx.deps.featureStore.retrieveOffline({
       projectId,

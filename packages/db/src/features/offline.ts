@@ -4,6 +4,7 @@ import {
   type OfflineRequest,
   parseFeature,
   type RangeRequest,
+  wholeHourBounds,
 } from '@aihub/core';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -57,15 +58,6 @@ export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineReq
   }
 }
 
-const HOUR_MS = 3_600_000;
-
-/** The whole hours h with start <= h < end, as [first, last], or null when there are none. */
-export function wholeHoursIn(start: Date, end: Date): [Date, Date] | null {
-  const first = Math.ceil(start.getTime() / HOUR_MS) * HOUR_MS;
-  const last = Math.ceil(end.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS;
-  return first <= last ? [new Date(first), new Date(last)] : null;
-}
-
 /**
  * Streams the vectors of every entity x every whole hour in [start, end) through a server-side
  * cursor, `batchSize` rows at a time, so an export never holds its result in memory. Holds one
@@ -77,7 +69,7 @@ export async function* streamRangeFeatures(
   batchSize = 5_000,
 ): AsyncGenerator<FeatureRow[]> {
   const specs = request.features.map(parseFeature);
-  const hours = wholeHoursIn(request.start, request.end);
+  const hours = wholeHourBounds(request.start, request.end);
   if (!hours || request.entityIds.length === 0) return;
   const includeLabel = request.includeLabel ?? false;
   const sql = offlineFeaturesSql(specs, { kind: 'range' }, includeLabel);
@@ -127,13 +119,6 @@ export async function* streamRangeFeatures(
     client.off('end', onEnd);
     client.release(broken);
   }
-}
-
-/** Rows a range request produces: entities x whole hours in [start, end). */
-export function rangeRowCount(request: Pick<RangeRequest, 'entityIds' | 'start' | 'end'>): number {
-  const hours = wholeHoursIn(request.start, request.end);
-  if (!hours) return 0;
-  return request.entityIds.length * ((hours[1].getTime() - hours[0].getTime()) / HOUR_MS + 1);
 }
 
 export function assertSpineSize(size: number, max: number): void {
