@@ -23,4 +23,7 @@ node -e '
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
   if (r.numTotalTests === 0) process.exit(1);' "$results" || status=1
+if [[ "$status" -ne 0 ]]; then
+  echo "test.sh: FAILED (vitest exit $status; a failure outside any test, such as an unhandled error, is listed above)" >&2
+fi
 exit "$status"

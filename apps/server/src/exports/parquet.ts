@@ -57,12 +57,19 @@ export async function openExportWriter(
  */
 export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
+  // The read ahead may fail while the consumer is still busy with the previous item; a handler is
+  // attached at once so that failure is not an unhandled rejection (it still throws at `await next`).
+  const readAhead = () => {
+    const pending = iterator.next();
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next = readAhead();
   try {
     for (;;) {
       const current = await next;
       if (current.done) return;
-      next = iterator.next();
+      next = readAhead();
       yield current.value;
     }
   } finally {
