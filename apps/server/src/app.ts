@@ -1,5 +1,6 @@
 import type { HealthProbe } from '@aihub/core';
 import {
+  ApiKeyCache,
   createDb,
   migrate,
   PgExportRepository,
@@ -34,6 +35,18 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     );
   }
   const db = createDb({ url: env.DATABASE_URL, poolMax: env.DB_POOL_MAX, applicationName: 'aihub-server' });
+  const keyCache =
+    env.AUTH_CACHE_TTL_SECONDS > 0
+      ? new ApiKeyCache({
+          url: env.DATABASE_URL,
+          ttlMs: env.AUTH_CACHE_TTL_SECONDS * 1000,
+          onStateChange: (listening, error) =>
+            listening
+              ? logger.info('API key cache on (listening for key changes)')
+              : logger.warn({ err: error }, 'API key cache off until the database connection is back'),
+        })
+      : undefined;
+  await keyCache?.start();
   // No offline queue: while Redis is down, commands fail at once instead of piling up in memory.
   const redis = new Redis(env.REDIS_URL, {
     lazyConnect: true,
@@ -79,7 +92,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   const jobs = await startJobs(env, db.pool, logger, { featureStore, featureSets, online, exports });
   const deps: AppDeps = {
     projects: new PrismaProjectRepository(db.prisma),
-    apiKeys: new PrismaApiKeyRepository(db.prisma, db.pool),
+    apiKeys: new PrismaApiKeyRepository(db.prisma, db.pool, keyCache),
     probes,
     logger,
     registry: createModelRegistryDeps(env, db.pool, s3),
@@ -111,6 +124,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     deps,
     async close() {
       await jobs.stop();
+      await keyCache?.stop();
       redis.disconnect();
       await db.close();
     },

@@ -9,6 +9,11 @@ export const EnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }),
   DB_POOL_MAX: positiveInt.default(20),
   AIHUB_MIGRATE_ON_START: booleanString.default(true),
+  /**
+   * How long a presented API key stays cached in this process, in seconds; 0 turns the cache off.
+   * Revocations reach every process at once through the database's announcements either way.
+   */
+  AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
   S3_REGION: z.string().min(1).default('us-east-1'),

@@ -7,6 +7,7 @@ export {
   migrate,
   readMigrations,
 } from './migrate.js';
+export { API_KEY_CHANNEL, type ActiveKey, ApiKeyCache, type ApiKeyCacheOptions } from './repositories/api-key-cache.js';
 export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
 export { PrismaProjectRepository } from './repositories/project-repository.js';
 export { PgFeatureStore } from './features/feature-store.js';
