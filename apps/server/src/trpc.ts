@@ -1,12 +1,13 @@
 import { requireRole, type Role } from '@aihub/core';
 import { initTRPC } from '@trpc/server';
-import superjson from 'superjson';
 import { authenticateBearer } from './authenticate.js';
 import type { AuthedContext, Context } from './context.js';
 import { fieldErrorsOf, toTRPCError } from './errors.js';
+import { transformer } from './transformer.js';
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  // superjson on the wire; answers serialized without its per-node cost (transformer.ts).
+  transformer,
   // Never send stack traces to clients, whatever NODE_ENV says.
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
