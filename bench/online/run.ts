@@ -36,7 +36,7 @@ async function steady(call: (i: number) => Promise<unknown>) {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, n: total };
 }
 
-const { dataset, server, client } = await benchServer(entities, hours, {
+const { dataset, server, client, url } = await benchServer(entities, hours, {
   AIHUB_WORKERS: 'false',
   LOG_LEVEL: 'error',
 });
@@ -45,6 +45,11 @@ try {
   const m = await client.features.materialize.mutate({ featureSet: 'forecast_advanced', metric: 'kwh' });
   banner(
     `online: forecast_advanced (18 features), ${m.entities} entities materialized; ${rate} req/s for ${seconds} s per batch size`,
+  );
+  // The floor of any HTTP answer on this machine in this run: a plain GET /livez, no auth, no tRPC.
+  const floor = await steady(() => fetch(`${url}/livez`).then((r) => r.text()));
+  console.log(
+    `plain HTTP GET /livez (floor): p50 ${fmt(floor.p50)} ms, p99 ${fmt(floor.p99)} ms, errors ${floor.errors}/${floor.n}`,
   );
   const key = { projectId: dataset.projectId, featureSet: 'forecast_advanced', version: 1, metric: 'kwh' };
   for (const batch of [1, 10, 100]) {

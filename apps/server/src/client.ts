@@ -1,10 +1,12 @@
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
+import { undiciFetch } from './client-transport.js';
 import type { AppRouter } from './root.js';
 
 export interface AihubClientOptions {
   url: string;
   apiKey?: string;
+  /** The HTTP transport; by default undici's `request` (see client-transport.ts). Any fetch works. */
   fetch?: typeof fetch;
   /**
    * Batch calls made in the same tick into one HTTP request. Off by default: the batching link
@@ -24,7 +26,7 @@ export function createAihubClient(options: AihubClientOptions) {
     url: `${base}trpc`,
     transformer: superjson,
     headers: () => (options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? undiciFetch,
   };
   return createTRPCClient<AppRouter>({
     links: [options.batch ? httpBatchLink(linkOptions) : httpLink(linkOptions)],
