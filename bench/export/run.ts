@@ -67,6 +67,12 @@ try {
   console.log(
     `end to end: ${rows.toLocaleString()} rows in ${fmt(run.seconds)} s = ${fmt(endToEnd, 0)} rows/s, ${fmt((run.result.bytes ?? 0) / 2 ** 20)} MiB`,
   );
+  const { createdAt, startedAt, finishedAt } = run.result;
+  if (startedAt && finishedAt) {
+    console.log(
+      `  of which queued ${fmt((startedAt.getTime() - createdAt.getTime()) / 1000)} s, running ${fmt((finishedAt.getTime() - startedAt.getTime()) / 1000)} s`,
+    );
+  }
   console.log(`parquetjs from memory to a null sink: ${fmt(encode.seconds)} s = ${fmt(rawRate, 0)} rows/s`);
   console.log(`ratio: ${fmt(endToEnd / rawRate)}  (target >= 0.8)`);
 } finally {

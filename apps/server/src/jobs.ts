@@ -56,7 +56,13 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
       expireInHours: 12,
     });
   }
-  const stopSweeper = env.AIHUB_WORKERS ? await startWorkers(boss, env, pool, logger, deps) : () => {};
+  const workers = env.AIHUB_WORKERS
+    ? await startWorkers(boss, env, pool, logger, deps)
+    : { stop: () => {}, refresh: [], exports: [] };
+  // Workers poll every second; a job sent by this process wakes this process's idle workers at once.
+  const wake = (ids: readonly string[]) => {
+    for (const id of ids) boss.notifyWorker(id);
+  };
   await boss.schedule(REFRESH_QUEUE, env.AIHUB_REFRESH_CRON);
   await boss.schedule(RETENTION_QUEUE, env.AIHUB_RETENTION_CRON);
   await boss.schedule(MATERIALIZE_QUEUE, env.AIHUB_MATERIALIZE_CRON);
@@ -64,12 +70,14 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   return {
     async requestRefresh() {
       await boss.send(REFRESH_QUEUE, {});
+      wake(workers.refresh);
     },
     async requestExport(exportId) {
       await boss.send(EXPORT_QUEUE, { exportId });
+      wake(workers.exports);
     },
     async stop() {
-      stopSweeper();
+      workers.stop();
       await boss.stop({ graceful: true, timeout: 10_000, wait: true });
     },
   };
@@ -81,8 +89,8 @@ async function startWorkers(
   pool: Db['pool'],
   logger: Logger,
   deps: JobDeps,
-): Promise<() => void> {
-  await boss.work(REFRESH_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
+): Promise<{ stop(): void; refresh: string[]; exports: string[] }> {
+  const refreshWorker = await boss.work(REFRESH_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
     const result = await refreshAggregates(pool);
     if (result.hourlyBuckets > 0) {
       logger.info(result, 'aggregates refreshed');
@@ -104,10 +112,13 @@ async function startWorkers(
     logger.info(result, 'retention applied');
   });
   // One work() per concurrent export: pg-boss 10 hands each registration one job at a time.
+  const exportWorkers: string[] = [];
   for (let i = 0; i < env.EXPORT_CONCURRENCY; i++) {
-    await boss.work<{ exportId: string }>(EXPORT_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
-      if (job) await runExport(deps, job.data.exportId, logger);
-    });
+    exportWorkers.push(
+      await boss.work<{ exportId: string }>(EXPORT_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
+        if (job) await runExport(deps, job.data.exportId, logger);
+      }),
+    );
   }
   // A process killed mid-export stops heartbeating: any worker process finds it (at start and
   // then periodically; sweeps from several processes are safe, the update is conditional).
@@ -118,5 +129,5 @@ async function startWorkers(
   await sweep();
   const timer = setInterval(sweep, Math.min(30_000, Math.max(1_000, deps.exports.heartbeatTimeoutMs / 2)));
   timer.unref();
-  return () => clearInterval(timer);
+  return { stop: () => clearInterval(timer), refresh: [refreshWorker], exports: exportWorkers };
 }

@@ -11,9 +11,13 @@ import type { Logger } from 'pino';
 import { openExportWriter, prefetch } from './parquet.js';
 
 /*
- * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into a
- * multipart upload at a temporary key; only a complete file is copied to the final key, and only
- * then is the record marked succeeded (write-then-publish). Any failure or cancel removes both keys.
+ * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into an upload
+ * to the final key. S3 publishes an object only when its upload completes (a single PUT, or a
+ * multipart upload's CompleteMultipartUpload), so a half-written file is never visible there; an
+ * interrupted multipart upload is aborted. The record is marked succeeded only after the upload
+ * completed (write-then-publish); any failure or cancel before that removes what was written.
+ * (An earlier version uploaded to a temporary key and copied: a copy of the whole file, which S3
+ * also limits to 5 GB, for no gain in atomicity.)
  */
 
 export interface ExportDeps {
@@ -28,9 +32,7 @@ export interface ExportDeps {
 const SPINE_SLICE = 5_000;
 
 export const exportPrefix = (e: Pick<FeatureExport, 'projectId' | 'id'>) => `${e.projectId}/exports/${e.id}/`;
-export const temporaryKey = (e: Pick<FeatureExport, 'projectId' | 'id'>) =>
-  `${exportPrefix(e)}_tmp/data.parquet`;
-export const finalKey = (e: FeatureExport) =>
+export const finalKey = (e: Pick<FeatureExport, 'projectId' | 'id' | 'featureSet' | 'featureSetVersion'>) =>
   `${exportPrefix(e)}${e.featureSet}-v${e.featureSetVersion}.parquet`;
 
 class ExportStopped extends Error {}
@@ -61,12 +63,9 @@ async function* rowsOf(
   }
 }
 
-/** Removes whatever an unfinished export left (its temporary object, its multipart upload, a copied file). */
-export async function discardExportObjects(
-  objects: ArtifactStore,
-  e: Pick<FeatureExport, 'projectId' | 'id'>,
-) {
-  await objects.abortUpload(temporaryKey(e)).catch(() => {});
+/** Removes whatever an unfinished export left (an unfinished multipart upload, a completed file). */
+export async function discardExportObjects(objects: ArtifactStore, e: FeatureExport) {
+  await objects.abortUpload(finalKey(e)).catch(() => {});
   await objects.deletePrefix(exportPrefix(e));
 }
 
@@ -89,7 +88,8 @@ export async function runExport(
   );
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   try {
-    const upload = objects.put(temporaryKey(record), body);
+    const objectKey = finalKey(record);
+    const upload = objects.put(objectKey, body);
     upload.catch(() => {});
     const writer = await openExportWriter(body, record.params.features, record.params.includeLabel);
     try {
@@ -110,9 +110,6 @@ export async function runExport(
     const stored = await upload;
     await beat();
     if (stopped) throw new ExportStopped();
-    const objectKey = finalKey(record);
-    await objects.copy(temporaryKey(record), objectKey);
-    await objects.deletePrefix(`${exportPrefix(record)}_tmp/`);
     if (
       !(await repo.succeed(id, {
         rowsWritten: written,

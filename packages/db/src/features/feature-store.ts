@@ -73,9 +73,15 @@ export class PgFeatureStore implements FeatureStore {
 
   async entitiesWithMetric(projectId: string, metric: string): Promise<string[]> {
     try {
-      // From the hourly aggregates (one row per hour) rather than the raw readings (many per hour).
+      // Entities are never deleted and readings need a known entity, so every entity with data is
+      // in `entities`: one primary-key probe of the hourly aggregates per entity, instead of a
+      // DISTINCT over all their rows (350 ms for 1000 entities x 2000 hours, and growing with time).
       const result = await this.pool.query<{ entity_id: string }>(
-        `SELECT DISTINCT entity_id FROM hourly_features WHERE project_id = $1 AND metric = $2 ORDER BY entity_id`,
+        `SELECT e.entity_id FROM entities e
+          WHERE e.project_id = $1
+            AND EXISTS (SELECT 1 FROM hourly_features h
+                         WHERE h.project_id = $1 AND h.entity_id = e.entity_id AND h.metric = $2)
+          ORDER BY e.entity_id`,
         [projectId, metric],
       );
       return result.rows.map((r) => r.entity_id);

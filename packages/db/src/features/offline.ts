@@ -11,19 +11,17 @@ import Cursor from 'pg-cursor';
 import { connectOrThrow, translateDbError } from '../errors.js';
 import { offlineFeaturesSql } from '../sql/offline-features.js';
 
-interface FeatureQueryRow {
-  ord: string;
-  entity_id: string;
-  as_of: Date;
-  label?: number | null;
-  [column: `f${number}`]: number | null;
-}
+/** A result row in array mode: entity_id, as_of_ms, f0…fN-1, then the label when asked. */
+type FeatureQueryRow = [string, number, ...(number | null)[]];
 
+// Rows come back as arrays (pg's rowMode 'array'): no per-row object with named keys to build.
 function toFeatureRow(row: FeatureQueryRow, width: number, includeLabel: boolean): FeatureRow {
-  const values: (number | null)[] = new Array(width);
-  for (let i = 0; i < width; i++) values[i] = row[`f${i}`] ?? null;
-  const out: FeatureRow = { entityId: row.entity_id, asOf: row.as_of, values };
-  if (includeLabel) out.label = row.label ?? null;
+  const out: FeatureRow = {
+    entityId: row[0],
+    asOf: new Date(row[1]),
+    values: row.slice(2, 2 + width) as (number | null)[],
+  };
+  if (includeLabel) out.label = (row[2 + width] as number | null | undefined) ?? null;
   return out;
 }
 
@@ -38,12 +36,11 @@ export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineReq
   const includeLabel = request.includeLabel ?? false;
   const sql = offlineFeaturesSql(specs, { kind: 'explicit' }, includeLabel);
   const run = async (spine: OfflineRequest['spine']) => {
-    const result = await pool.query<FeatureQueryRow>(sql, [
-      request.projectId,
-      request.metric,
-      spine.map((s) => s.entityId),
-      spine.map((s) => s.asOf),
-    ]);
+    const result = await pool.query<FeatureQueryRow>({
+      text: sql,
+      values: [request.projectId, request.metric, spine.map((s) => s.entityId), spine.map((s) => s.asOf)],
+      rowMode: 'array',
+    });
     return result.rows.map((row) => toFeatureRow(row, specs.length, includeLabel));
   };
   try {
@@ -89,13 +86,11 @@ export async function* streamRangeFeatures(
   client.on('error', onError);
   client.on('end', onEnd);
   const cursor = client.query(
-    new Cursor<FeatureQueryRow>(sql, [
-      request.projectId,
-      request.metric,
-      [...request.entityIds],
-      hours[0],
-      hours[1],
-    ]),
+    new Cursor<FeatureQueryRow>(
+      sql,
+      [request.projectId, request.metric, [...request.entityIds], hours[0], hours[1]],
+      { rowMode: 'array' },
+    ),
   );
   try {
     for (;;) {

@@ -1,7 +1,9 @@
 import type { FeatureSpec, WeatherField } from '@aihub/core';
 
 /*
- * Builds the point-in-time retrieval query for a list of features. Raw SQL because the query is a
+ * Builds the point-in-time retrieval query for a list of features. Output columns, in this order:
+ * entity_id, as_of_ms (epoch milliseconds: a float8 parses several times faster in the client than a
+ * timestamptz, which matters at millions of rows), f0…fN-1 (the features), then label if asked. Raw SQL because the query is a
  * spine joined LATERALly to the SQL feature functions (get_lag_features, get_rolling_features,
  * get_weather_features), which the ORM cannot express. Only integers parsed from feature names and
  * whitelisted column names are interpolated; every value is a bind parameter.
@@ -23,7 +25,7 @@ function spineSql(spine: SpineSql): string {
     return `SELECT s.ord, s.entity_id, s.as_of
               FROM unnest($3::text[], $4::timestamptz[]) WITH ORDINALITY AS s(entity_id, as_of, ord)`;
   }
-  return `SELECT row_number() OVER () AS ord, e.entity_id, g.as_of
+  return `SELECT e.entity_id, g.as_of
             FROM unnest($3::text[]) AS e(entity_id)
            CROSS JOIN LATERAL generate_series($4::timestamptz, $5::timestamptz, interval '1 hour') AS g(as_of)`;
 }
@@ -112,7 +114,7 @@ export function offlineFeaturesSql(
   // weather-only sets); an unused parameter would otherwise make PostgreSQL refuse the query.
   return `WITH params AS (SELECT $1::uuid AS project_id, $2::text AS metric),
 sp AS (${spineSql(spine)})
-SELECT sp.ord, sp.entity_id, sp.as_of${columns.length > 0 ? `,\n       ${columns.join(',\n       ')}` : ''}
+SELECT sp.entity_id, (extract(epoch FROM sp.as_of) * 1000)::float8 AS as_of_ms${columns.length > 0 ? `,\n       ${columns.join(',\n       ')}` : ''}
   FROM sp
   LEFT JOIN entities e ON e.project_id = $1 AND e.entity_id = sp.entity_id
   ${joins.join('\n  ')}${spine.kind === 'explicit' ? '\n ORDER BY sp.ord' : ''}`;
