@@ -2,6 +2,7 @@
 // steady request rate, beside raw ioredis pipelined HGETALL of the same keys in the same run.
 // Options: --seconds=30 per batch size, --rate=100 requests/s, --entities/--hours of the dataset.
 import { onlineKey } from '@aihub/server';
+import { undiciFetch } from '@aihub/server/client';
 import { Redis } from 'ioredis';
 import { benchServer } from '../lib/bench-server.js';
 import { entityId } from '../lib/dataset.js';
@@ -46,8 +47,9 @@ try {
   banner(
     `online: forecast_advanced (18 features), ${m.entities} entities materialized; ${rate} req/s for ${seconds} s per batch size`,
   );
-  // The floor of any HTTP answer on this machine in this run: a plain GET /livez, no auth, no tRPC.
-  const floor = await steady(() => fetch(`${url}/livez`).then((r) => r.text()));
+  // The floor of any HTTP answer on this machine in this run: a plain GET /livez (no auth, no tRPC)
+  // over the typed client's own transport.
+  const floor = await steady(() => undiciFetch(`${url}/livez`).then((r) => r.json()));
   console.log(
     `plain HTTP GET /livez (floor): p50 ${fmt(floor.p50)} ms, p99 ${fmt(floor.p99)} ms, errors ${floor.errors}/${floor.n}`,
   );

@@ -8,7 +8,8 @@ import {
   type FeatureStore,
 } from '@aihub/core';
 import type { Logger } from 'pino';
-import { openExportWriter, prefetch } from './parquet.js';
+import { openExportEncoder } from './encoder.js';
+import { prefetch } from './parquet.js';
 
 /*
  * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into an upload
@@ -91,18 +92,17 @@ export async function runExport(
     const objectKey = finalKey(record);
     const upload = objects.put(objectKey, body);
     upload.catch(() => {});
-    const writer = await openExportWriter(body, record.params.features, record.params.includeLabel);
+    // Encoding runs on its own thread while this one reads rows and uploads (encoder.ts).
+    const encoder = openExportEncoder(body, record.params.features, record.params.includeLabel);
     try {
       for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
         if (stopped) throw new ExportStopped();
-        await writer.append(batch);
+        await encoder.append(batch);
         written += batch.length;
-        // Encoding is CPU between microtasks; one macrotask turn per batch lets the cursor's next
-        // rows and the upload's parts move while the next batch is encoded.
-        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      await writer.close();
+      await encoder.close();
     } catch (error) {
+      await encoder.destroy();
       body.destroy(error instanceof Error ? error : new Error(String(error)));
       await upload.catch(() => {});
       throw error;
