@@ -193,7 +193,7 @@ describe('training-set exports to Parquet in object storage', () => {
       const cut = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND application_name = 'aihub-server'
-            AND query LIKE '%generate_series($4::timestamptz, $5::timestamptz%'`,
+            AND query LIKE '%unnest($4::timestamptz[]) AS g(as_of)%'`,
       );
       expect(cut.rowCount).toBe(1);
     } finally {

@@ -5,6 +5,7 @@ import {
   parseFeature,
   type RangeRequest,
   wholeHourBounds,
+  wholeHoursIn,
 } from '@aihub/core';
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -88,7 +89,7 @@ export async function* streamRangeFeatures(
   const cursor = client.query(
     new Cursor<FeatureQueryRow>(
       sql,
-      [request.projectId, request.metric, [...request.entityIds], hours[0], hours[1]],
+      [request.projectId, request.metric, [...request.entityIds], wholeHoursIn(request.start, request.end)],
       { rowMode: 'array' },
     ),
   );

@@ -15,8 +15,12 @@ export type SpineSql =
   /** $3 text[] entity ids, $4 timestamptz[] as-of times; rows come back in this order. */
   | { kind: 'explicit' }
   /**
-   * $3 text[] entity ids, $4 first whole hour, $5 last whole hour. Not sorted (exports do not need
-   * an order, and sorting millions of wide rows would spill to disk).
+   * $3 text[] entity ids, $4 timestamptz[] every whole hour. Not sorted (exports do not need an
+   * order, and sorting millions of wide rows would spill to disk). The hours come as an array
+   * rather than from generate_series because PostgreSQL 15 estimates a timestamp generate_series
+   * at 1000 rows whatever its bounds, while it sizes an unnested array exactly: with 1000 entities
+   * x 24 hours estimated as 1M rows it hash-joined the whole of hourly_features (6 s before the
+   * first row, against 0.4 s by index lookups).
    */
   | { kind: 'range' };
 
@@ -27,7 +31,7 @@ function spineSql(spine: SpineSql): string {
   }
   return `SELECT e.entity_id, g.as_of
             FROM unnest($3::text[]) AS e(entity_id)
-           CROSS JOIN LATERAL generate_series($4::timestamptz, $5::timestamptz, interval '1 hour') AS g(as_of)`;
+           CROSS JOIN unnest($4::timestamptz[]) AS g(as_of)`;
 }
 
 const weatherColumns: Record<WeatherField, string> = {
