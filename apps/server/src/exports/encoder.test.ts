@@ -64,7 +64,7 @@ describe('export encoder thread', () => {
     expect(await readBack(await file)).toEqual([]);
   });
 
-  it('waits for the upload: no more than its window is produced while the sink is stuck', async () => {
+  it('waits for the upload: no more than its window is produced while the sink is stuck', { timeout: 60_000 }, async () => {
     let taken = 0;
     let release: (() => void) | undefined;
     const stuck = new Writable({
@@ -89,10 +89,15 @@ describe('export encoder thread', () => {
       for (let i = 0; i < many.length; i += 10_000) await encoder.append(many.slice(i, i + 10_000));
     })();
     const produced = () => taken + stuck.writableLength;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const before = produced();
+    // Wait until the window is full and production has stopped (a slow machine may take a while)...
+    let before = -1;
+    for (let stable = 0, polls = 0; stable < 3 && polls < 300; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stable = produced() === before && before >= 64 * 1024 ? stable + 1 : 0;
+      before = produced();
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(produced()).toBe(before); // nothing more is produced while the sink takes nothing
+    expect(produced()).toBe(before); // ...and check that it stays stopped while the sink takes nothing
     let settled = false;
     const done = () => {
       settled = true;
