@@ -8,3 +8,4 @@ export * from './registry.js';
 export * from './registry-rules.js';
 export * from './exports.js';
 export * from './online.js';
+export * from './prefetch.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IDENTIFIER_PATTERN } from './features.js';
+import { IDENTIFIER_PATTERN, WEATHER_FIELDS } from './features.js';
 
 /*
  * What an ingest file may contain, row by row. Pure: the server streams and parses files, this
@@ -25,13 +25,8 @@ export interface EntityRecord {
   timezone: string;
 }
 
-export const WEATHER_VALUE_COLUMNS = [
-  'temperature_c',
-  'humidity_pct',
-  'wind_speed_ms',
-  'solar_radiation_wm2',
-  'precipitation_mm',
-] as const;
+// The weather file's value columns are the weather fields of the feature catalog.
+const WEATHER_VALUE_COLUMNS = WEATHER_FIELDS;
 
 export interface WeatherRecord {
   locationId: string;

@@ -6,10 +6,10 @@ import {
   type FeatureExport,
   type FeatureRow,
   type FeatureStore,
+  prefetch,
 } from '@aihub/core';
 import type { Logger } from 'pino';
 import { openExportEncoder } from './encoder.js';
-import { prefetch } from './parquet.js';
 
 /*
  * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into an upload

@@ -1,14 +1,15 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type {
-  EntityRecord,
-  IngestBatch,
-  IngestKind,
-  IngestProblem,
-  IngestRecord,
-  IngestSummary,
-  ReadingRecord,
-  WeatherRecord,
+import {
+  type EntityRecord,
+  type IngestBatch,
+  type IngestKind,
+  type IngestProblem,
+  type IngestRecord,
+  type IngestSummary,
+  prefetch,
+  type ReadingRecord,
+  type WeatherRecord,
 } from '@aihub/core';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -64,15 +65,7 @@ export async function ingestBatches<K extends IngestKind>(
     await client.query(createStagingSql[kind]);
     // Parsing and encoding the next batch (CPU, in this process) overlap with PostgreSQL storing
     // this one.
-    const iterator = withPreparedReadings(kind, projectId, batches)[Symbol.asyncIterator]();
-    let next = iterator.next();
-    next.catch(() => {}); // handled when awaited; this only stops an early failure being "unhandled"
-    for (;;) {
-      const step = await next;
-      if (step.done) break;
-      const { batch, prepared } = step.value;
-      next = iterator.next();
-      next.catch(() => {});
+    for await (const { batch, prepared } of prefetch(withPreparedReadings(kind, projectId, batches))) {
       report(batch.problems);
       let rows = batch.rows;
       if (kind === 'readings') {

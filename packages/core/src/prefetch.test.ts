@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prefetch } from './parquet.js';
+import { prefetch } from './prefetch.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
