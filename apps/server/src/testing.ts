@@ -104,3 +104,5 @@ export async function spawnServerProcess(
     },
   };
 }
+
+export { type Direction, type FaultProxy, startFaultProxy } from './fault-proxy.js';
