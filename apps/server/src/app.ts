@@ -18,6 +18,7 @@ import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
 import { createModelRegistryDeps } from './models-service.js';
 import { startJobs } from './jobs.js';
+import { describePgError } from './logger.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
@@ -34,7 +35,12 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       'database migrated',
     );
   }
-  const db = createDb({ url: env.DATABASE_URL, poolMax: env.DB_POOL_MAX, applicationName: 'aihub-server' });
+  const db = createDb({
+    url: env.DATABASE_URL,
+    poolMax: env.DB_POOL_MAX,
+    applicationName: 'aihub-server',
+    onConnectionError: (error) => logger.warn({ err: describePgError(error) }, 'PostgreSQL connection lost'),
+  });
   const keyCache =
     env.AUTH_CACHE_TTL_SECONDS > 0
       ? new ApiKeyCache({

@@ -4,6 +4,7 @@ import PgBoss from 'pg-boss';
 import type { Db } from '@aihub/db';
 import type { Logger } from 'pino';
 import type { Env } from './env.js';
+import { describePgError } from './logger.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
 import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
 
@@ -40,7 +41,8 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
     max: 3,
     application_name: 'aihub-jobs',
   });
-  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  // pg-boss's pool runs every statement through pool.query, which handles a client's 'error' itself.
+  boss.on('error', (error) => logger.error({ err: describePgError(error) }, 'job queue error'));
   await boss.start();
   // 'stately': at most one queued and one running job per queue, so bursts of ingest collapse.
   for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE]) {

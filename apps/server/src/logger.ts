@@ -8,3 +8,10 @@ export function createLogger(level: string): Logger {
     redact: ['req.headers.authorization', 'authorization', 'token'],
   });
 }
+
+/** What a log needs of a driver error: pg attaches the whole client object to some of them. */
+export function describePgError(error: unknown): { message: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? { message: error.message, code } : { message: error.message };
+}

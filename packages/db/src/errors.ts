@@ -43,7 +43,7 @@ export function isConnectionError(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   if (
     typeof message === 'string' &&
-    /timeout exceeded when trying to connect|Connection terminated/i.test(message)
+    /timeout exceeded when trying to connect|Connection terminated|is not queryable/i.test(message)
   ) {
     return true;
   }

@@ -53,6 +53,8 @@ export async function migrate(options: {
   const log = options.log ?? (() => {});
   const migrations = await readMigrations(options.dir);
   const client = new pg.Client({ connectionString: options.url, application_name: 'aihub-migrate' });
+  // A lost connection fails the running statement; without a listener it would also end the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
