@@ -7,6 +7,8 @@ import { DomainError } from './errors.js';
  */
 
 export const MAX_WINDOW_HOURS = 8760;
+/** `weather_<field>_lag_<n>h` reaches back at most a week (feature-spec.md). */
+export const MAX_WEATHER_LAG_HOURS = 168;
 
 export const ROLLING_STATS = ['mean', 'std', 'min', 'max', 'count'] as const;
 export type RollingStat = (typeof ROLLING_STATS)[number];
@@ -30,7 +32,9 @@ export type FeatureSpec =
   | { kind: 'delta_1h' }
   | { kind: 'zscore_24h' }
   | { kind: 'calendar'; field: CalendarFeature }
-  | { kind: 'weather'; field: WeatherField };
+  | { kind: 'weather'; field: WeatherField }
+  /** The hour [H - n h, H - (n-1) h) as known at H (for n = 1: the last hour's observation). */
+  | { kind: 'weather_lag'; field: WeatherField; hours: number };
 
 /** Why a name is not a feature, or null when it is one. */
 function explain(name: string): string | FeatureSpec {
@@ -51,10 +55,15 @@ function explain(name: string): string | FeatureSpec {
   if ((CALENDAR_FEATURES as readonly string[]).includes(name))
     return { kind: 'calendar', field: name as CalendarFeature };
   if (name.startsWith('weather_')) {
-    const field = name.slice('weather_'.length);
-    if ((WEATHER_FIELDS as readonly string[]).includes(field))
-      return { kind: 'weather', field: field as WeatherField };
-    return `unknown weather field '${field}' (one of ${WEATHER_FIELDS.join(', ')})`;
+    const lagged = /^(.*)_lag_(\d+)h$/.exec(name.slice('weather_'.length));
+    const field = lagged ? (lagged[1] as string) : name.slice('weather_'.length);
+    if (!(WEATHER_FIELDS as readonly string[]).includes(field))
+      return `unknown weather field '${field}' (one of ${WEATHER_FIELDS.join(', ')})`;
+    if (!lagged) return { kind: 'weather', field: field as WeatherField };
+    const hours = Number(lagged[2]);
+    if (!Number.isSafeInteger(hours) || hours < 1 || hours > MAX_WEATHER_LAG_HOURS)
+      return `weather lag must be 1 to ${MAX_WEATHER_LAG_HOURS} hours`;
+    return { kind: 'weather_lag', field: field as WeatherField, hours };
   }
   return 'unknown feature';
 }

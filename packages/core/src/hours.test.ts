@@ -23,7 +23,13 @@ describe('whole hours of a range [start, end)', () => {
 
   it('counts entities x hours', () => {
     // 48 whole hours in two days, three entities.
-    expect(rangeRowCount({ entityIds: ['a', 'b', 'c'], start: t('2026-03-01T00:00:00Z'), end: t('2026-03-03T00:00:00Z') })).toBe(144);
+    expect(
+      rangeRowCount({
+        entityIds: ['a', 'b', 'c'],
+        start: t('2026-03-01T00:00:00Z'),
+        end: t('2026-03-03T00:00:00Z'),
+      }),
+    ).toBe(144);
   });
 
   it('floors to the UTC hour', () => {

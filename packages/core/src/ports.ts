@@ -1,5 +1,5 @@
-import type { FeatureSet } from './features.js';
 import type { ApiKey, Project, Role } from './auth.js';
+import type { FeatureSet } from './features.js';
 
 /** Storage of projects (tenants). Implemented in @aihub/db. */
 export interface ProjectRepository {

@@ -1,4 +1,3 @@
-import type { MetricFilter, ModelSort } from './registry-rules.js';
 import type {
   ArtifactFormat,
   Lineage,
@@ -11,6 +10,7 @@ import type {
   RegistrationStatus,
   Tags,
 } from './registry.js';
+import type { MetricFilter, ModelSort } from './registry-rules.js';
 
 /* Ports of the model registry: its repository (@aihub/db) and its artifact store (@aihub/storage). */
 

@@ -1,5 +1,5 @@
-import type { PoolClient } from 'pg';
 import { DomainError } from '@aihub/core';
+import type { PoolClient } from 'pg';
 
 // Small typed guards over driver errors, so no caller compares error-code strings itself.
 

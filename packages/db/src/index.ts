@@ -1,5 +1,14 @@
 export { createDb, type Db, type DbConfig } from './client.js';
 export { isConnectionError, isUniqueViolation, translateDbError } from './errors.js';
+export { PgFeatureStore } from './features/feature-store.js';
+export { ingestBatches } from './features/ingest.js';
+export {
+  assertSpineSize,
+  retrieveOfflineFeatures,
+  streamRangeFeatures,
+} from './features/offline.js';
+export { pendingInvalidations, refreshAggregates } from './features/refresh.js';
+export { applyRetention } from './features/retention.js';
 export {
   defaultMigrationsDir,
   type MigrateResult,
@@ -7,19 +16,15 @@ export {
   migrate,
   readMigrations,
 } from './migrate.js';
-export { API_KEY_CHANNEL, type ActiveKey, ApiKeyCache, type ApiKeyCacheOptions } from './repositories/api-key-cache.js';
-export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
-export { PrismaProjectRepository } from './repositories/project-repository.js';
-export { PgFeatureStore } from './features/feature-store.js';
 export {
-  assertSpineSize,
-  retrieveOfflineFeatures,
-  streamRangeFeatures,
-} from './features/offline.js';
-export { pendingInvalidations, refreshAggregates } from './features/refresh.js';
-export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';
-export { ingestBatches } from './features/ingest.js';
-export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
-export { applyRetention } from './features/retention.js';
+  type ActiveKey,
+  API_KEY_CHANNEL,
+  ApiKeyCache,
+  type ApiKeyCacheOptions,
+} from './repositories/api-key-cache.js';
+export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
 export { PgExportRepository } from './repositories/export-repository.js';
+export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
 export { PgMaterializationRepository } from './repositories/materialization-repository.js';
+export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';
+export { PrismaProjectRepository } from './repositories/project-repository.js';

@@ -33,7 +33,13 @@ describe('API key cache (real PostgreSQL, LISTEN/NOTIFY)', () => {
 
   async function newKey(role: 'reader' | 'writer' = 'reader') {
     const hash = `hash-${++hashCounter}`;
-    const key = await keys.create({ projectId, name: `k${hashCounter}`, role, prefix: 'aihub_testtest', hash });
+    const key = await keys.create({
+      projectId,
+      name: `k${hashCounter}`,
+      role,
+      prefix: 'aihub_testtest',
+      hash,
+    });
     return { key, hash };
   }
 
@@ -52,7 +58,8 @@ describe('API key cache (real PostgreSQL, LISTEN/NOTIFY)', () => {
       return uncached.findActiveByHash(hash);
     };
     counted.findActiveByHash = (hash: string) => cache.lookup(hash, () => load(hash));
-    projectId = (await new PrismaProjectRepository(db.prisma).create({ name: 'cached', description: null })).id;
+    projectId = (await new PrismaProjectRepository(db.prisma).create({ name: 'cached', description: null }))
+      .id;
   });
   afterAll(async () => {
     await cache.stop();

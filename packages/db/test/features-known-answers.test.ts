@@ -669,7 +669,7 @@ describe('calendar features in the entity timezone across DST', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('weather as of t: ts = H, greatest issued_at <= t, nulls kept', () => {
+describe('weather as of t: ts = H, greatest issued_at <= H (spec v2), nulls kept', () => {
   const WX = [
     'weather_temperature_c',
     'weather_humidity_pct',
@@ -723,6 +723,15 @@ describe('weather as of t: ts = H, greatest issued_at <= t, nulls kept', () => {
     );
     // Hour 18:00: only a day-ahead forecast.
     await insertWeather(p, 'loc-1', '2026-02-10T18:00:00Z', '2026-02-09T18:00:00Z', [-3.5, 85, 12, 0, 2.25]);
+    // Hour 19:00: a forecast from 18:00, and a new one issued one second into the hour (issue 10).
+    await insertWeather(p, 'loc-1', '2026-02-10T19:00:00Z', '2026-02-10T18:00:00Z', [10, 10, 1, 10, 0]);
+    await insertWeather(
+      p,
+      'loc-1',
+      '2026-02-10T19:00:00Z',
+      '2026-02-10T19:00:01.000Z',
+      [99.9, 99.9, 9.99, 999, 9.9],
+    );
     // Noise: another location of the project, and the same location id in another project.
     const n20: WeatherValues = [-20, -20, -20, -20, -20];
     await insertWeather(p, 'loc-2', '2026-02-10T12:00:00Z', '2026-02-10T12:05:00Z', n20);
@@ -752,20 +761,23 @@ describe('weather as of t: ts = H, greatest issued_at <= t, nulls kept', () => {
 
   const cases: [asOf: string, expected: (number | null)[], why: string][] = [
     ['2026-02-10T11:59:59.999Z', [99, 99, 9.9, 0, 0], 'H = 11:00: the only row of 11:00'],
-    ['2026-02-10T12:00:00.000Z', [3, 30, 3, 300, 0.3], 'issued exactly at t counts (<= t), beats older ones'],
+    ['2026-02-10T12:00:00.000Z', [3, 30, 3, 300, 0.3], 'issued exactly at H counts (<= H), beats older ones'],
     ['2026-02-10T12:10:00.000Z', [3, 30, 3, 300, 0.3], "other project's 12:10 and loc-2's 12:05 ignored"],
-    ['2026-02-10T12:19:59.999Z', [3, 30, 3, 300, 0.3], 'the nowcast issued 12:20 is after t'],
+    ['2026-02-10T12:19:59.999Z', [3, 30, 3, 300, 0.3], 'the nowcast issued 12:20 is after H'],
     [
       '2026-02-10T12:20:00.000Z',
-      [4, null, 4, 400, 0.4],
-      'nowcast: its null humidity stays null (no fallback)',
+      [3, 30, 3, 300, 0.3],
+      'the nowcast issued 12:20 is inside the hour: ignored',
     ],
-    ['2026-02-10T12:59:59.999Z', [4, null, 4, 400, 0.4], 'the observation issued 13:00 is after t'],
+    ['2026-02-10T12:59:59.999Z', [3, 30, 3, 300, 0.3], 'still the 12:00 issue until the hour ends'],
     ['2026-02-10T13:00:00.000Z', [77, 77, 7.7, 770, 7.7], 'H = 13:00: the 13:00 forecast, not the 12:00 obs'],
-    ['2026-02-10T15:10:00.000Z', [null, null, null, null, null], 'only a row issued after t (15:30)'],
-    ['2026-02-10T15:30:00.000Z', [15, 15, 1.5, 150, 1.5], 'the 15:30 row is now known'],
+    ['2026-02-10T15:10:00.000Z', [null, null, null, null, null], 'only a row issued after H (15:30)'],
+    ['2026-02-10T15:30:00.000Z', [null, null, null, null, null], 'the 15:30 row is inside the hour: ignored'],
+    ['2026-02-10T15:59:59.999Z', [null, null, null, null, null], 'ignored for the whole hour'],
     ['2026-02-10T16:59:59.999Z', [null, null, null, null, null], 'only the observation, issued 17:00'],
     ['2026-02-10T18:00:00.000Z', [-3.5, 85, 12, 0, 2.25], 'a day-ahead forecast'],
+    ['2026-02-10T19:00:00.999Z', [10, 10, 1, 10, 0], 'the 18:00 forecast of 19:00'],
+    ['2026-02-10T19:30:00.000Z', [10, 10, 1, 10, 0], 'issued at H + 1 s: ignored until the next hour'],
     ['2026-02-10T20:30:00.000Z', [null, null, null, null, null], 'no row of this project for 20:00'],
   ];
 
@@ -791,6 +803,52 @@ describe('weather as of t: ts = H, greatest issued_at <= t, nulls kept', () => {
     expect(result.map((r) => r.values)).toEqual(cases.map((c) => c[1]));
   });
 
+  const lagCases: [asOf: string, lag: number, expected: (number | null)[], why: string][] = [
+    ['2026-02-10T12:59:59.999Z', 1, [99, 99, 9.9, 0, 0], 'H = 12:00: hour 11:00 as known at 12:00'],
+    ['2026-02-10T13:00:00.000Z', 1, [5, 50, 5, 500, 0.5], 'hour 12:00: its observation, issued 13:00 = H'],
+    ['2026-02-10T13:45:00.000Z', 1, [5, 50, 5, 500, 0.5], 'same for every t of the hour'],
+    ['2026-02-10T14:00:00.000Z', 1, [77, 77, 7.7, 770, 7.7], 'hour 13:00: the only row'],
+    ['2026-02-10T14:00:00.000Z', 2, [5, 50, 5, 500, 0.5], 'lag 2: hour 12:00'],
+    ['2026-02-10T16:00:00.000Z', 1, [15, 15, 1.5, 150, 1.5], 'hour 15:00: the 15:30 row is known at 16:00'],
+    ['2026-02-10T16:30:00.000Z', 2, [null, null, null, null, null], 'hour 14:00: no row'],
+    ['2026-02-10T16:59:59.999Z', 1, [15, 15, 1.5, 150, 1.5], 'H = 16:00'],
+    ['2026-02-10T17:00:00.000Z', 1, [16, 16, 1.6, 160, 1.6], 'hour 16:00: observation issued 17:00 = H'],
+    ['2026-02-10T20:00:00.000Z', 1, [99.9, 99.9, 9.99, 999, 9.9], 'the H + 1 s forecast, one hour later'],
+    ['2026-02-10T21:00:00.000Z', 1, [null, null, null, null, null], "hour 20:00: only another project's row"],
+    ['2026-02-17T13:00:00.000Z', 168, [77, 77, 7.7, 770, 7.7], 'lag 168 (the limit): hour 02-10 13:00'],
+    ['2026-02-17T12:59:59.999Z', 168, [5, 50, 5, 500, 0.5], 'lag 168: hour 02-10 12:00, observed'],
+  ];
+
+  it.each(lagCases)('as of %s, weather_<field>_lag_<%s>h -> %j (%s)', async (asOf, lag, expected) => {
+    const features = [...WX.map((f) => `${f}_lag_${lag}h`), 'last_hour_count'];
+    expectValues(features, await vector(p, 'w-meter', asOf, features), [...expected, 0]);
+  });
+
+  it('mixes weather of H and lagged weather in one vector (several lags, one request)', async () => {
+    const features = [
+      'weather_temperature_c',
+      'weather_temperature_c_lag_1h',
+      'weather_humidity_pct_lag_1h',
+      'weather_temperature_c_lag_2h',
+      'weather_precipitation_mm_lag_7h',
+    ];
+    // H = 19:00: hour 19 -> 18:00 forecast 10; hour 18 -> -3.5 / 85; hour 17 -> no row; hour 12 -> obs 0.5.
+    expectValues(features, await vector(p, 'w-meter', '2026-02-10T19:30:00.000Z', features), [
+      10,
+      -3.5,
+      85,
+      null,
+      0.5,
+    ]);
+    expectValues(features, await vector(p, 'w-noloc', '2026-02-10T19:30:00.000Z', features), [
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+
   it('puts weather in the forecast_advanced columns, the rest by hand (no readings)', async () => {
     const advanced = PREDEFINED_FEATURE_SETS.forecast_advanced as readonly string[];
     // 2026-02-10 is a Tuesday (02-01 is a Sunday): hour 12, day 2, weekday, month 2.
@@ -798,7 +856,7 @@ describe('weather as of t: ts = H, greatest issued_at <= t, nulls kept', () => {
       ...[null, null, null], // lag_1h, lag_24h, lag_168h
       ...[12, 2, 0, 2], // hour_of_day, day_of_week, is_weekend, month
       ...[null, null, null, null, null, null], // rolling_24h mean/std/min/max, rolling_168h mean/std
-      ...[4, null, 4, 400, 0.4], // weather: the 12:20 nowcast
+      ...[3, 30, 3, 300, 0.3], // weather: issued 12:00 (the 12:20 nowcast is inside the hour)
     ]);
   });
 });

@@ -98,6 +98,17 @@ const CUSTOM_SETS: Record<string, readonly string[]> = {
     'hour_of_day',
     'is_weekend',
   ],
+  // Weather cut at H (nowcasts inside the hour, observations issued at ts + 1h) and its lags.
+  custom_weather: [
+    'weather_temperature_c',
+    'weather_temperature_c_lag_1h',
+    'weather_humidity_pct_lag_1h',
+    'weather_wind_speed_ms_lag_2h',
+    'weather_solar_radiation_wm2_lag_24h',
+    'weather_precipitation_mm_lag_168h',
+    'weather_temperature_c_lag_37h',
+    'lag_1h',
+  ],
 };
 
 const SETS: Record<string, readonly string[]> = { ...PREDEFINED_FEATURE_SETS, ...CUSTOM_SETS };

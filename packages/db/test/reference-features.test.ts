@@ -70,6 +70,18 @@ const data: RefData = {
       solar_radiation_wm2: 400,
       precipitation_mm: 0.4,
     },
+    // The observation of hour 09:00, issued when the hour ended.
+    {
+      projectId: P,
+      locationId: 'loc-1',
+      ts: at('2026-01-15T09:00:00Z'),
+      issuedAt: at('2026-01-15T10:00:00Z'),
+      temperature_c: 9,
+      humidity_pct: 90,
+      wind_speed_ms: null,
+      solar_radiation_wm2: 0,
+      precipitation_mm: 0,
+    },
   ],
 };
 
@@ -166,13 +178,31 @@ describe('reference implementation (hand values, no database)', () => {
     expect(referenceFeature(data, q('2026-03-29T01:00:00.000Z', 'berlin'), 'hour_of_day')).toBe(3);
   });
 
-  it('picks weather of hour H with the greatest issued_at <= t, nulls kept', () => {
+  it('picks weather of hour H with the greatest issued_at <= H (not t), nulls kept', () => {
     const f = (asOf: string, name: string, entity = 'm1') => referenceFeature(data, q(asOf, entity), name);
     expect(f('2026-01-15T10:19:59.999Z', 'weather_humidity_pct')).toBe(10);
-    expect(f('2026-01-15T10:20:00.000Z', 'weather_temperature_c')).toBe(4);
-    expect(f('2026-01-15T10:20:00.000Z', 'weather_humidity_pct')).toBeNull(); // no fallback to 10
+    // The nowcast issued 10:20 is inside the hour: ignored for every t in [10:00, 11:00).
+    expect(f('2026-01-15T10:20:00.000Z', 'weather_temperature_c')).toBe(1);
+    expect(f('2026-01-15T10:59:59.999Z', 'weather_humidity_pct')).toBe(10);
     expect(f('2026-01-15T11:00:00.000Z', 'weather_temperature_c')).toBeNull(); // no row for 11:00
     expect(f('2026-01-15T10:30:00.000Z', 'weather_temperature_c', 'berlin')).toBeNull(); // no location
+  });
+
+  it('reads weather_<field>_lag_<n>h from the row of H - n h with the greatest issued_at <= H', () => {
+    const f = (asOf: string, name: string) => referenceFeature(data, q(asOf), name);
+    // As of 10:30 (H = 10:00): lag 1 is hour 09:00, whose observation was issued at 10:00 = H.
+    expect(f('2026-01-15T10:30:00.000Z', 'weather_temperature_c_lag_1h')).toBe(9);
+    expect(f('2026-01-15T10:30:00.000Z', 'weather_wind_speed_ms_lag_1h')).toBeNull(); // null field
+    expect(f('2026-01-15T10:30:00.000Z', 'weather_solar_radiation_wm2_lag_1h')).toBe(0);
+    expect(f('2026-01-15T10:30:00.000Z', 'weather_temperature_c_lag_2h')).toBeNull(); // no row for 08:00
+    // As of 09:59:59.999 (H = 09:00) hour 09:00 is the current hour, its observation unknown yet.
+    expect(f('2026-01-15T09:59:59.999Z', 'weather_temperature_c_lag_1h')).toBeNull();
+    // As of 11:00 (H = 11:00): hour 10:00 as known at 11:00 is the 10:20 nowcast, null humidity kept.
+    expect(f('2026-01-15T11:00:00.000Z', 'weather_temperature_c_lag_1h')).toBe(4);
+    expect(f('2026-01-15T11:00:00.000Z', 'weather_humidity_pct_lag_1h')).toBeNull();
+    expect(f('2026-01-15T12:15:00.000Z', 'weather_temperature_c_lag_2h')).toBe(4);
+    expect(f('2026-01-15T12:15:00.000Z', 'weather_temperature_c_lag_3h')).toBe(9);
+    expect(() => f('2026-01-15T12:15:00.000Z', 'weather_temperature_c_lag_169h')).toThrow(/unknown feature/);
   });
 
   it('builds rows in spine order and compares them with nulls exact and a relative tolerance', () => {

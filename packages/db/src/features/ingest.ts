@@ -14,13 +14,6 @@ import {
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { connectOrThrow, translateDbError } from '../errors.js';
-import { copyNumber, copyText } from './copy-text.js';
-import {
-  copyNewReadings,
-  dropUnknownEntities,
-  type PreparedReadings,
-  prepareReadings,
-} from './readings-batch.js';
 import {
   copyIntoStagingSql,
   createStagingSql,
@@ -28,6 +21,13 @@ import {
   stagingProblemsSql,
   upsertFromStagingSql,
 } from '../sql/ingest.js';
+import { copyNumber, copyText } from './copy-text.js';
+import {
+  copyNewReadings,
+  dropUnknownEntities,
+  type PreparedReadings,
+  prepareReadings,
+} from './readings-batch.js';
 
 const toCopyLine: { [K in IngestKind]: (line: number, record: IngestRecord<K>) => string } = {
   readings: (line, r: ReadingRecord) =>

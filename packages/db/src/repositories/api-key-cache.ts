@@ -89,7 +89,8 @@ export class ApiKeyCache {
   /** Keeps a cached key's lastUsedAt in step with what was just recorded. */
   recordUse(keyId: string, at: Date): void {
     for (const entry of this.entries.values()) {
-      if (entry.value.key.id === keyId) entry.value = { ...entry.value, key: { ...entry.value.key, lastUsedAt: at } };
+      if (entry.value.key.id === keyId)
+        entry.value = { ...entry.value, key: { ...entry.value.key, lastUsedAt: at } };
     }
   }
 

@@ -1,8 +1,8 @@
 import { type ApiKey, type ApiKeyRepository, DomainError, type NewApiKey, type Project } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
-import type { ActiveKey, ApiKeyCache } from './api-key-cache.js';
 import type { ApiKey as ApiKeyRow, PrismaClient } from '../generated/prisma/client.js';
+import type { ActiveKey, ApiKeyCache } from './api-key-cache.js';
 
 function toApiKey(row: ApiKeyRow): ApiKey {
   return {

@@ -1,6 +1,6 @@
 import { DomainError, type Project, type ProjectRepository } from '@aihub/core';
 import { translateDbError } from '../errors.js';
-import type { Project as ProjectRow, PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient, Project as ProjectRow } from '../generated/prisma/client.js';
 
 export function toProject(row: ProjectRow): Project {
   return {

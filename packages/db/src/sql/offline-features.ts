@@ -5,7 +5,7 @@ import type { FeatureSpec, WeatherField } from '@aihub/core';
  * entity_id, as_of_ms (epoch milliseconds: a float8 parses several times faster in the client than a
  * timestamptz, which matters at millions of rows), f0…fN-1 (the features), then label if asked. Raw SQL because the query is a
  * spine joined LATERALly to the SQL feature functions (get_lag_features, get_rolling_features,
- * get_weather_features), which the ORM cannot express. Only integers parsed from feature names and
+ * get_weather_features, get_weather_lag_features), which the ORM cannot express. Only integers parsed from feature names and
  * whitelisted column names are interpolated; every value is a bind parameter.
  *
  * Bind parameters: $1 project id, $2 metric, then the spine's own (see spineSql).
@@ -52,6 +52,8 @@ export function offlineFeaturesSql(
   const lags = new Set<number>();
   const windows = new Set<number>();
   let weather = false;
+  // weather_<field>_lag_<n>h: one lateral lookup per distinct n, shared by the fields.
+  const weatherLags = new Set<number>();
   const lag = (hours: number) => {
     lags.add(hours);
     return `l${hours}`;
@@ -91,6 +93,10 @@ export function offlineFeaturesSql(
         weather = true;
         expr = `wx.${weatherColumns[spec.field]}`;
         break;
+      case 'weather_lag':
+        weatherLags.add(spec.hours);
+        expr = `wx${spec.hours}.${weatherColumns[spec.field]}`;
+        break;
     }
     return `(${expr})::float8 AS f${i}`;
   });
@@ -106,6 +112,11 @@ export function offlineFeaturesSql(
         (h) => `LEFT JOIN LATERAL get_rolling_features($1, $2, sp.entity_id, sp.as_of, ${h}) r${h} ON true`,
       ),
     ...(weather ? ['LEFT JOIN LATERAL get_weather_features($1, e.location_id, sp.as_of) wx ON true'] : []),
+    ...[...weatherLags]
+      .sort((a, b) => a - b)
+      .map(
+        (h) => `LEFT JOIN LATERAL get_weather_lag_features($1, e.location_id, sp.as_of, ${h}) wx${h} ON true`,
+      ),
     // The label is the mean of [H, H+1h): the 1-hour lag as of one hour later.
     ...(includeLabel
       ? [

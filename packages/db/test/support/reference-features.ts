@@ -200,18 +200,19 @@ function entityOf(data: RefData, q: RefQuery): RefEntity {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Weather: the row of the entity's location with ts = H and the greatest issued_at <= t.
+// Weather: the row of the entity's location with ts = H - n hours (n = 0 for weather_<field>) and
+// the greatest issued_at <= H. Spec version 2: every source is cut at H, weather included.
 
-function weather(data: RefData, q: RefQuery, field: RefWeatherField): number | null {
+function weather(data: RefData, q: RefQuery, field: RefWeatherField, hoursBack: number): number | null {
   const entity = entityOf(data, q);
   if (entity.locationId === null) return null;
   const h = floorHourMs(q.asOf);
-  const t = q.asOf.getTime();
+  const target = h - hoursBack * HOUR_MS;
   let best: RefWeather | null = null;
   for (const w of data.weather) {
     if (w.projectId !== q.projectId || w.locationId !== entity.locationId) continue;
-    if (w.ts.getTime() !== h) continue;
-    if (w.issuedAt.getTime() > t) continue; // issued after t: not known yet
+    if (w.ts.getTime() !== target) continue;
+    if (w.issuedAt.getTime() > h) continue; // issued after H (even inside the hour): not used yet
     if (best === null || w.issuedAt.getTime() > best.issuedAt.getTime()) best = w;
   }
   // A null field of the chosen row stays null: no fallback to an older issue.
@@ -258,8 +259,15 @@ export function referenceFeature(data: RefData, q: RefQuery, feature: string): n
       return localCalendar(new Date(h), entityOf(data, q).timezone).month;
   }
   if (feature.startsWith('weather_')) {
+    const lagged = /^weather_([a-z0-9_]+)_lag_(\d+)h$/.exec(feature);
+    if (lagged) {
+      const hours = Number(lagged[2]);
+      const field = lagged[1] as RefWeatherField;
+      if (REF_WEATHER_FIELDS.includes(field) && hours >= 1 && hours <= 168)
+        return weather(data, q, field, hours);
+    }
     const field = feature.slice('weather_'.length) as RefWeatherField;
-    if (REF_WEATHER_FIELDS.includes(field)) return weather(data, q, field);
+    if (REF_WEATHER_FIELDS.includes(field)) return weather(data, q, field, 0);
   }
   throw new Error(`reference: unknown feature '${feature}'`);
 }
