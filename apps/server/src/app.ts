@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import { apiKeyPrefix, hashApiKey } from './api-keys.js';
 import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
-import { createModelRegistryDeps } from './models-service.js';
 import { startJobs } from './jobs.js';
 import { describePgError } from './logger.js';
+import { createModelRegistryDeps } from './models-service.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */

@@ -23,7 +23,8 @@ export interface TransportResponse {
 
 function plainHeaders(headers: unknown): Record<string, string> {
   if (!headers) return {};
-  if (headers instanceof Headers || Array.isArray(headers)) return Object.fromEntries(headers as Iterable<[string, string]>);
+  if (headers instanceof Headers || Array.isArray(headers))
+    return Object.fromEntries(headers as Iterable<[string, string]>);
   return headers as Record<string, string>;
 }
 

@@ -34,5 +34,5 @@ export function createAihubClient(options: AihubClientOptions) {
 }
 
 export type AihubClient = ReturnType<typeof createAihubClient>;
-export type { AppRouter } from './root.js';
 export { undiciFetch } from './client-transport.js';
+export type { AppRouter } from './root.js';

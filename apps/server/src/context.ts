@@ -7,10 +7,10 @@ import type {
   Principal,
   ProjectRepository,
 } from '@aihub/core';
+import type { Logger } from 'pino';
 import type { ExportDeps } from './exports/export-runner.js';
 import type { ModelRegistryDeps } from './models-service.js';
 import type { OnlineDeps } from './online/materialize.js';
-import type { Logger } from 'pino';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
 export interface AppDeps {
@@ -21,8 +21,15 @@ export interface AppDeps {
   /** Offline feature store: ingest, aggregates, point-in-time retrieval, retention. */
   featureStore: FeatureStore;
   featureSets: FeatureSetRepository;
-  /** Background work (pg-boss): an aggregate refresh soon; an export job for a queued export. */
-  jobs: { requestRefresh(): Promise<void>; requestExport(exportId: string): Promise<void> };
+  /**
+   * Background work (pg-boss): an aggregate refresh soon; an export job for a queued export; a
+   * rewrite of a project's online vectors (after a weather ingest).
+   */
+  jobs: {
+    requestRefresh(): Promise<void>;
+    requestExport(exportId: string): Promise<void>;
+    requestMaterialize(projectId: string): Promise<void>;
+  };
   /** Online serving: the Redis store, the materialization registry and their settings. */
   online: OnlineDeps;
   /** Training-set exports: records in PostgreSQL, files in object storage. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createRequestContext, type AppDeps } from './context.js';
+import { type AppDeps, createRequestContext } from './context.js';
 import { checkReadiness } from './health.js';
 import { sendJson } from './http-responses.js';
 import { handleIngestRequest } from './ingest/http.js';

@@ -5,7 +5,7 @@ export { type App, createApp } from './app.js';
 export { type AppDeps, type Context, createInnerContext } from './context.js';
 export { type Env, EnvError, EnvSchema, loadEnv } from './env.js';
 export { createLogger } from './logger.js';
-export { appRouter, type AppRouter } from './root.js';
+export { type AppRouter, appRouter } from './root.js';
 export { type RunningServer, startServer } from './server.js';
 export { createCallerFactory } from './trpc.js';
 

@@ -1,7 +1,7 @@
 import type { FeatureSetRepository, FeatureStore } from '@aihub/core';
+import type { Db } from '@aihub/db';
 import { applyRetention, refreshAggregates } from '@aihub/db';
 import PgBoss from 'pg-boss';
-import type { Db } from '@aihub/db';
 import type { Logger } from 'pino';
 import type { Env } from './env.js';
 import { describePgError } from './logger.js';
@@ -23,6 +23,8 @@ export interface Jobs {
   requestRefresh(): Promise<void>;
   /** Queues the job of an export record (status queued). */
   requestExport(exportId: string): Promise<void>;
+  /** Flags a project's materializations as changed and asks for a run (new weather rows). */
+  requestMaterialize(projectId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,10 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
     async requestExport(exportId) {
       await boss.send(EXPORT_QUEUE, { exportId });
       wake(workers.exports);
+    },
+    async requestMaterialize(projectId) {
+      await deps.online.materializations.markChanged(projectId);
+      await boss.send(MATERIALIZE_QUEUE, {});
     },
     async stop() {
       workers.stop();

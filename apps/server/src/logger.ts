@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** Structured JSON logs on stdout; secrets in headers are never logged. */
 export function createLogger(level: string): Logger {

@@ -24,8 +24,20 @@ const cases: [string, unknown][] = [
       featureSet: { name: 'forecast_basic', version: 1 },
       columns: ['lag_1h', 'lag_24h'],
       vectors: [
-        { entityId: 'm-1', asOf: new Date('2026-03-29T01:00:00Z'), values: [1.5, null], source: 'online', stale: false },
-        { entityId: 'm-2', asOf: new Date('2026-03-29T02:00:00Z'), values: [], source: 'offline', stale: true },
+        {
+          entityId: 'm-1',
+          asOf: new Date('2026-03-29T01:00:00Z'),
+          values: [1.5, null],
+          source: 'online',
+          stale: false,
+        },
+        {
+          entityId: 'm-2',
+          asOf: new Date('2026-03-29T02:00:00Z'),
+          values: [],
+          source: 'offline',
+          stale: true,
+        },
       ],
     },
   ],

@@ -16,12 +16,7 @@ const escapeKey = (key: string) => key.replace(/\\/g, '\\\\').replace(/\./g, '\\
 class NotPlain extends Error {}
 const notPlain = new NotPlain();
 
-function visit(
-  node: unknown,
-  path: string[],
-  dates: Record<string, ['Date']>,
-  seen: Set<object>,
-): void {
+function visit(node: unknown, path: string[], dates: Record<string, ['Date']>, seen: Set<object>): void {
   switch (typeof node) {
     case 'string':
     case 'boolean':

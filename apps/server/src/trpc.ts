@@ -1,4 +1,4 @@
-import { requireRole, type Role } from '@aihub/core';
+import { type Role, requireRole } from '@aihub/core';
 import { initTRPC } from '@trpc/server';
 import { authenticateBearer } from './authenticate.js';
 import type { AuthedContext, Context } from './context.js';

@@ -24,6 +24,10 @@ describe('feature sets, offline retrieval and retention through the API', () => 
     });
     await a.ingest.entities.mutate({ records: [{ entity_id: 'm1' }] });
     await b.ingest.entities.mutate({ records: [{ entity_id: 'm1' }] });
+    // Project A has recorded `kwh` (long before the hours the tests look at); no refresh yet.
+    await a.ingest.readings.mutate({
+      records: [{ entity_id: 'm1', metric: 'kwh', ts: '2025-06-01T00:00:00Z', value: 1 }],
+    });
   });
   afterAll(async () => server?.stop());
 
@@ -158,6 +162,76 @@ describe('feature sets, offline retrieval and retention through the API', () => 
       ['m1', '2026-02-01T10:00:00.000Z', 10, null],
       ['m1', '2026-02-01T11:00:00.000Z', null, null],
     ]);
+  });
+
+  it('refuses a metric the project never recorded, naming it and the known ones', async () => {
+    const spine = [{ entityId: 'm1', asOf: new Date('2026-02-01T10:00:00Z') }];
+    const typo = await failure(
+      a.features.offline.query({ featureSet: 'forecast_basic', metric: 'kwhh', spine }),
+    );
+    expect(typo).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: "metric: no readings of 'kwhh' were ever recorded in this project (known metrics: 'kwh')",
+    });
+    expect(typo.fields?.metric?.[0]).toContain("'kwhh'");
+    const range = { start: new Date('2026-02-01T00:00:00Z'), end: new Date('2026-02-01T05:00:00Z') };
+    expect(
+      (await failure(a.features.offline.query({ featureSet: 'forecast_basic', metric: 'kwhh', range }))).code,
+    ).toBe('BAD_REQUEST');
+    // A new metric is known as soon as its readings are committed, before any refresh.
+    await a.ingest.readings.mutate({
+      records: [{ entity_id: 'm1', metric: 'gas', ts: '2026-02-01T08:10:00Z', value: 4 }],
+    });
+    const gas = await a.features.offline.query({ featureSet: 'forecast_basic', metric: 'gas', spine });
+    expect(gas.rows).toHaveLength(1);
+    await a.aggregates.refresh.mutate();
+    const after = await a.features.offline.query({ featureSet: 'forecast_basic', metric: 'gas', spine });
+    expect(after.rows[0]?.values.slice(0, 3)).toEqual([null, null, null]); // 08:10 is in lag_2h, not these
+    const listed = await failure(
+      a.features.offline.query({ featureSet: 'forecast_basic', metric: 'x', spine }),
+    );
+    expect(listed.message).toContain("(known metrics: 'gas', 'kwh')");
+    // Another project's metrics are not listed; a project without readings says so.
+    const other = await failure(
+      b.features.offline.query({ featureSet: 'forecast_basic', metric: 'gas', spine }),
+    );
+    expect(other.message).toContain("(known metrics: 'kwh')");
+    const none = await failure(
+      root.features.offline.query({ featureSet: 'forecast_basic', metric: 'gas', spine }),
+    );
+    expect(none.message).toBe(
+      "metric: no readings of 'gas' were ever recorded in this project (known metrics: none yet: ingest readings first)",
+    );
+  });
+
+  it('warns when more than 90 % of a range has no readings in its windows, at the limit', async () => {
+    // m1's only kwh reading of 2026 is at 02-01 09:30: forecast_basic (window 168 h) has readings
+    // in the rows H = 02-01 10:00 ... 02-08 09:00, 168 of them, whatever the range's length.
+    const start = new Date('2026-02-01T00:00:00Z');
+    const hours = (n: number) => new Date(start.getTime() + n * 3_600_000);
+    const at = (n: number, featureSet = 'forecast_basic') =>
+      a.features.offline.query({
+        featureSet,
+        metric: 'kwh',
+        range: { entityIds: ['m1'], start, end: hours(n) },
+      });
+    const ninety = await at(1680); // 1512 of 1680 empty: exactly 90 %, not more
+    expect(ninety.rows).toHaveLength(1680);
+    expect(ninety.warnings).toEqual([]);
+    const over = await at(1681);
+    expect(over.rows).toHaveLength(1681);
+    expect(over.warnings).toEqual(['1,513 of 1,681 rows have no readings: is the range right?']);
+    // The rows themselves are served as usual: the one hour after the reading has lag_1h = 10.
+    expect(over.rows.filter((r) => r.values[0] !== null).map((r) => r.asOf.toISOString())).toEqual([
+      '2026-02-01T10:00:00.000Z',
+    ]);
+    // A set that reads no readings (calendar only) has nothing to warn about; spines never warn.
+    await a.features.defineSet.mutate({ name: 'calendar_only', features: ['hour_of_day'] });
+    expect((await at(1681, 'calendar_only')).warnings).toEqual([]);
+    const spine = [{ entityId: 'm1', asOf: hours(5000) }];
+    expect(
+      (await a.features.offline.query({ featureSet: 'forecast_basic', metric: 'kwh', spine })).warnings,
+    ).toEqual([]);
   });
 
   it('applies retention: old readings go, and the aggregates follow what remains', async () => {

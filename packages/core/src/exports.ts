@@ -44,6 +44,8 @@ export interface FeatureExport {
   sha256: string | null;
   objectKey: string | null;
   error: string | null;
+  /** Said when the export was created, e.g. that most rows have no readings; it still runs. */
+  warnings: string[];
   createdBy: string;
   createdAt: Date;
   startedAt: Date | null;
@@ -67,6 +69,7 @@ export interface NewExport {
   totalRows: number;
   /** The spine of a spine export; the worker reads it back. */
   spine: readonly SpineRow[] | null;
+  warnings?: readonly string[];
   createdBy: string;
 }
 

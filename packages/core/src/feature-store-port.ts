@@ -89,4 +89,23 @@ export interface FeatureStore {
   entities(projectId: string, ids?: readonly string[]): Promise<EntityInfo[]>;
   /** Entities of the project with readings of the metric (the default spine of a range request). */
   entitiesWithMetric(projectId: string, metric: string): Promise<string[]>;
+  /** Every metric the project has recorded readings of, sorted (retention does not forget one). */
+  knownMetrics(projectId: string): Promise<string[]>;
+  /** Whether the project has recorded the metric; may answer from a cache (a metric stays known). */
+  hasMetric(projectId: string, metric: string): Promise<boolean>;
+  /**
+   * Per entity, how many whole hours H of [start, end) have at least one reading of the metric in
+   * [H - lookbackHours, H) (entities without any are absent). For the empty-rows warning of ranges.
+   */
+  hoursWithReadings(request: ReadingsCoverageRequest): Promise<Map<string, number>>;
+}
+
+export interface ReadingsCoverageRequest {
+  projectId: string;
+  metric: string;
+  entityIds: readonly string[];
+  start: Date;
+  end: Date;
+  /** >= 1: the widest window of the set's features. */
+  lookbackHours: number;
 }

@@ -1,6 +1,7 @@
 export * from './auth.js';
 export * from './errors.js';
 export * from './exports.js';
+export * from './feature-checks.js';
 export * from './feature-store-port.js';
 export * from './features.js';
 export * from './ingest.js';

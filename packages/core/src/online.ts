@@ -61,8 +61,11 @@ export interface MaterializationRepository {
    * their last run, last run for an earlier hour, or last run failed. Clears their change flag.
    */
   claimDue(hour: Date): Promise<Materialization[]>;
-  /** Marks every enabled registration as changed (after an aggregate refresh that changed buckets). */
-  markChanged(): Promise<void>;
+  /**
+   * Marks every enabled registration (of one project, when given) as changed: after an aggregate
+   * refresh that changed buckets, or a weather ingest.
+   */
+  markChanged(projectId?: string): Promise<void>;
   recordRun(
     key: OnlineSetKey,
     result: { asOf: Date; entities: number; error: string | null; at: Date },

@@ -68,8 +68,13 @@ export function unpackRows(batch: RowBatch, width: number): FeatureRow[] {
     for (let f = 0; f < width; f++) {
       values[f] = batch.nulls[r * width + f] ? null : (batch.values[r * width + f] as number);
     }
-    const row: FeatureRow = { entityId: batch.entityIds[r] as string, asOf: new Date(batch.asOf[r] as number), values };
-    if (batch.labels && batch.labelNulls) row.label = batch.labelNulls[r] ? null : (batch.labels[r] as number);
+    const row: FeatureRow = {
+      entityId: batch.entityIds[r] as string,
+      asOf: new Date(batch.asOf[r] as number),
+      values,
+    };
+    if (batch.labels && batch.labelNulls)
+      row.label = batch.labelNulls[r] ? null : (batch.labels[r] as number);
     rows[r] = row;
   }
   return rows;
@@ -77,6 +82,7 @@ export function unpackRows(batch: RowBatch, width: number): FeatureRow[] {
 
 export function transferList(batch: RowBatch): ArrayBuffer[] {
   const list = [batch.asOf.buffer, batch.values.buffer, batch.nulls.buffer] as ArrayBuffer[];
-  if (batch.labels && batch.labelNulls) list.push(batch.labels.buffer as ArrayBuffer, batch.labelNulls.buffer as ArrayBuffer);
+  if (batch.labels && batch.labelNulls)
+    list.push(batch.labels.buffer as ArrayBuffer, batch.labelNulls.buffer as ArrayBuffer);
   return list;
 }

@@ -2,8 +2,8 @@ import { PassThrough, Writable } from 'node:stream';
 import type { FeatureRow } from '@aihub/core';
 import parquet from '@dsnp/parquetjs';
 import { describe, expect, it } from 'vitest';
-import { packRows, unpackRows } from './encoder-protocol.js';
 import { openExportEncoder } from './encoder.js';
+import { packRows, unpackRows } from './encoder-protocol.js';
 
 const rows: FeatureRow[] = [
   { entityId: 'm-1', asOf: new Date('2026-03-29T00:00:00Z'), values: [1.5, null, -0.25], label: 2 },
@@ -21,7 +21,8 @@ async function readBack(file: Buffer): Promise<Record<string, unknown>[]> {
   const reader = await parquet.ParquetReader.openBuffer(file);
   const cursor = reader.getCursor();
   const out: Record<string, unknown>[] = [];
-  for (let record = await cursor.next(); record; record = await cursor.next()) out.push(record as Record<string, unknown>);
+  for (let record = await cursor.next(); record; record = await cursor.next())
+    out.push(record as Record<string, unknown>);
   await reader.close();
   return out;
 }
@@ -43,7 +44,14 @@ describe('export encoder thread', () => {
     const read = await readBack(await file);
     expect(read).toEqual([
       // parquetjs's reader gives an absent optional value as null.
-      { entity_id: 'm-1', as_of: rows[0]?.asOf, lag_1h: 1.5, lag_24h: null, delta_1h: -0.25, label_next_1h: 2 },
+      {
+        entity_id: 'm-1',
+        as_of: rows[0]?.asOf,
+        lag_1h: 1.5,
+        lag_24h: null,
+        delta_1h: -0.25,
+        label_next_1h: 2,
+      },
       {
         entity_id: 'm-1',
         as_of: rows[1]?.asOf,
@@ -52,7 +60,14 @@ describe('export encoder thread', () => {
         delta_1h: null,
         label_next_1h: null,
       },
-      { entity_id: 'm-é/2', as_of: rows[2]?.asOf, lag_1h: 0, lag_24h: 1e-300, delta_1h: 123456.789, label_next_1h: 0 },
+      {
+        entity_id: 'm-é/2',
+        as_of: rows[2]?.asOf,
+        lag_1h: 0,
+        lag_24h: 1e-300,
+        delta_1h: 123456.789,
+        label_next_1h: 0,
+      },
     ]);
   });
 
@@ -64,7 +79,9 @@ describe('export encoder thread', () => {
     expect(await readBack(await file)).toEqual([]);
   });
 
-  it('waits for the upload: no more than its window is produced while the sink is stuck', { timeout: 60_000 }, async () => {
+  it('waits for the upload: no more than its window is produced while the sink is stuck', {
+    timeout: 60_000,
+  }, async () => {
     let taken = 0;
     let release: (() => void) | undefined;
     const stuck = new Writable({

@@ -44,7 +44,10 @@ function startWorker(options: EncoderOptions): Worker {
   if (!existsSync(file)) {
     throw new Error(`${fileURLToPath(file)} is missing: build the server first (pnpm turbo run build)`);
   }
-  return new Worker(file, { workerData: options, resourceLimits: { maxOldGenerationSizeMb: ENCODER_HEAP_MB } });
+  return new Worker(file, {
+    workerData: options,
+    resourceLimits: { maxOldGenerationSizeMb: ENCODER_HEAP_MB },
+  });
 }
 
 export function openExportEncoder(
@@ -63,7 +66,7 @@ export function openExportEncoder(
   const settleWaiters = () => {
     const pending = waiters;
     waiters = [];
-    for (const w of pending) (failure ? w.reject(failure) : w.resolve());
+    for (const w of pending) failure ? w.reject(failure) : w.resolve();
   };
   const failWith = (error: Error) => {
     failure ??= error;

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
+import type { FeatureRow } from '@aihub/core';
 import type { ParquetSchema } from '@dsnp/parquetjs';
 import parquet from '@dsnp/parquetjs';
-import type { FeatureRow } from '@aihub/core';
 
 /*
  * The export file format of feature-spec.md: entity_id (UTF8), as_of (TIMESTAMP_MILLIS, UTC), the

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   checkHeader,
+  createRecordValidator,
   DomainError,
   type IngestBatch,
   type IngestFormat,
@@ -8,7 +9,6 @@ import {
   type IngestProblem,
   type IngestRecord,
   type RawRecord,
-  createRecordValidator,
 } from '@aihub/core';
 import { splitCsvLine } from './csv-line.js';
 import { readLines } from './lines.js';

@@ -27,6 +27,11 @@ async function ingest<K extends IngestKind>(
     // Not awaited by the caller's data: the refresh is a durable job, requested once the rows are committed.
     await deps.jobs.requestRefresh();
   }
+  if (summary.committed && summary.accepted > 0 && kind === 'weather') {
+    // Weather issued at or before the current hour may arrive after its vectors were materialized:
+    // rewrite them, so online keeps agreeing with offline (feature-spec.md: both cut at H).
+    await deps.jobs.requestMaterialize(principal.project.id);
+  }
   return summary;
 }
 

@@ -1,21 +1,32 @@
 import { DomainError, type FeatureRow, floorHour, type OnlineSetKey } from '@aihub/core';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../context.js';
-import { assertEntitiesExist, featureSetFor } from '../routers/features.js';
+import { assertKnownMetric, featureSetFor } from '../routers/features.js';
 
 /*
  * features.get: the current hour's vectors from the online store in one round trip, anything it
  * lacks (missing, expired, Redis down or slow) computed from PostgreSQL; a past as-of goes to the
  * point-in-time offline path. A Redis failure never fails the request.
+ *
+ * An unknown entity id does not fail the batch (one new meter must not fail inference for a
+ * thousand): it comes back with status 'unknown_entity', source 'none' and null values. A metric
+ * the project never recorded is refused (BAD_REQUEST listing the known ones). Neither check costs
+ * the hot path a query: a vector found online proves both, and the rest is looked up together
+ * with the PostgreSQL fallback, which queries anyway (known metrics are cached).
  */
+
+export type VectorStatus = 'ok' | 'unknown_entity';
 
 export interface ServedVector {
   entityId: string;
   /** The hour the vector is for: only readings before it contribute. */
   asOf: Date;
   values: (number | null)[];
-  source: 'online' | 'offline';
+  /** 'none': an unknown entity, nothing computed. */
+  source: 'online' | 'offline' | 'none';
   stale: boolean;
+  /** 'ok' for every entity of the project (with or without readings), else 'unknown_entity'. */
+  status: VectorStatus;
 }
 
 export interface GetFeaturesInput {
@@ -61,7 +72,7 @@ export async function getFeatures(deps: AppDeps, projectId: string, input: GetFe
       );
       vectors.forEach((v, i) => {
         if (v && v.asOf.getTime() <= hour.getTime()) {
-          served[i] = { ...v, source: 'online', stale: stale(v.asOf) };
+          served[i] = { ...v, source: 'online', stale: stale(v.asOf), status: 'ok' };
         }
       });
     } catch (error) {
@@ -71,19 +82,35 @@ export async function getFeatures(deps: AppDeps, projectId: string, input: GetFe
 
   const missing = input.entityIds.filter((_, i) => served[i] === undefined);
   if (missing.length > 0) {
-    await assertEntitiesExist(deps, projectId, missing, 'entityIds');
+    // Vectors are materialized only for entities with readings of the metric: one found online
+    // proves the metric known; otherwise ask (cached once known).
+    if (missing.length === input.entityIds.length) await assertKnownMetric(deps, projectId, input.metric);
     const unique = [...new Set(missing)];
-    const rows = await deps.featureStore.retrieveOffline({
-      projectId,
-      metric: input.metric,
-      features: set.features,
-      spine: unique.map((entityId) => ({ entityId, asOf: requested })),
-    });
+    const known = new Set((await deps.featureStore.entities(projectId, unique)).map((e) => e.entityId));
+    const computable = unique.filter((id) => known.has(id));
+    const rows =
+      computable.length === 0
+        ? []
+        : await deps.featureStore.retrieveOffline({
+            projectId,
+            metric: input.metric,
+            features: set.features,
+            spine: computable.map((entityId) => ({ entityId, asOf: requested })),
+          });
     const byEntity = new Map<string, FeatureRow>(rows.map((r) => [r.entityId, r]));
     input.entityIds.forEach((entityId, i) => {
       if (served[i]) return;
       const row = byEntity.get(entityId);
-      served[i] = { entityId, asOf: hour, values: row?.values ?? [], source: 'offline', stale: stale(hour) };
+      served[i] = row
+        ? { entityId, asOf: hour, values: row.values, source: 'offline', stale: stale(hour), status: 'ok' }
+        : {
+            entityId,
+            asOf: hour,
+            values: set.features.map(() => null),
+            source: 'none',
+            stale: false,
+            status: 'unknown_entity',
+          };
     });
   }
   return {

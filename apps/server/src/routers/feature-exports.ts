@@ -3,15 +3,15 @@ import {
   EntityIdSchema,
   type ExportParams,
   ExportStatusSchema,
-  FeatureSetNameSchema,
   type FeatureExport,
+  FeatureSetNameSchema,
   MetricNameSchema,
   rangeRowCount,
 } from '@aihub/core';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import { readerProcedure, writerProcedure } from '../trpc.js';
-import { assertEntitiesExist, featureSetFor } from './features.js';
+import { assertEntitiesExist, assertKnownMetric, featureSetFor, rangeWarnings } from './features.js';
 
 /** Training-set exports: features.export / exports / exportGet / cancelExport. */
 
@@ -53,9 +53,11 @@ async function startExport(
 ): Promise<FeatureExport> {
   const { projectId } = principal;
   const set = await featureSetFor(deps, projectId, input.featureSet, input.version);
+  await assertKnownMetric(deps, projectId, input.metric);
   const common = { featureSet: set.name, version: set.version, metric: input.metric, features: set.features };
   let params: ExportParams;
   let totalRows: number;
+  let warnings: string[] = [];
   if (input.spine) {
     await assertEntitiesExist(
       deps,
@@ -83,6 +85,14 @@ async function startExport(
         },
       );
     }
+    warnings = await rangeWarnings(deps, {
+      projectId,
+      metric: input.metric,
+      features: set.features,
+      entityIds,
+      start: range.start,
+      end: range.end,
+    });
     params = {
       ...common,
       includeLabel: input.includeLabel,
@@ -100,6 +110,7 @@ async function startExport(
     params,
     totalRows,
     spine: input.spine ?? null,
+    warnings,
     createdBy: principal.keyName,
   });
   try {

@@ -1,12 +1,15 @@
 import {
   DomainError,
   EntityIdSchema,
+  emptyRowsWarning,
   FeatureListSchema,
   FeatureSetNameSchema,
   isPredefinedFeatureSet,
   MetricNameSchema,
   PREDEFINED_FEATURE_SETS,
+  readingsLookbackHours,
   resolveFeatureSet,
+  unknownMetricError,
   wholeHourCount,
   wholeHoursIn,
 } from '@aihub/core';
@@ -76,6 +79,36 @@ export async function assertEntitiesExist(
   }
 }
 
+/** A metric the project never recorded is a client error listing the known ones, not rows of nulls. */
+export async function assertKnownMetric(deps: AppDeps, projectId: string, metric: string) {
+  if (await deps.featureStore.hasMetric(projectId, metric)) return;
+  throw unknownMetricError(metric, await deps.featureStore.knownMetrics(projectId));
+}
+
+/**
+ * The warnings of a range (retrieval or export): more than 90 % of its rows without a reading in
+ * their windows usually means a wrong range or metric. The rows still come back.
+ */
+export async function rangeWarnings(
+  deps: AppDeps,
+  request: {
+    projectId: string;
+    metric: string;
+    features: readonly string[];
+    entityIds: readonly string[];
+    start: Date;
+    end: Date;
+  },
+): Promise<string[]> {
+  const lookbackHours = readingsLookbackHours(request.features);
+  const total = request.entityIds.length * wholeHourCount(request.start, request.end);
+  if (lookbackHours === 0 || total === 0) return [];
+  const covered = await deps.featureStore.hoursWithReadings({ ...request, lookbackHours });
+  const withReadings = request.entityIds.reduce((sum, id) => sum + (covered.get(id) ?? 0), 0);
+  const warning = emptyRowsWarning(total - withReadings, total);
+  return warning ? [warning] : [];
+}
+
 export const featuresRouter = {
   /** Predefined sets (version 1) and every version of the project's user-defined sets. */
   sets: readerProcedure.query(async ({ ctx }) => {
@@ -116,7 +149,9 @@ export const featuresRouter = {
   offline: readerProcedure.input(OfflineInputSchema).query(async ({ ctx, input }) => {
     const projectId = ctx.principal.project.id;
     const set = await featureSetFor(ctx.deps, projectId, input.featureSet, input.version);
+    await assertKnownMetric(ctx.deps, projectId, input.metric);
     let spine: { entityId: string; asOf: Date }[];
+    let warnings: string[] = [];
     if (input.spine) {
       await assertEntitiesExist(
         ctx.deps,
@@ -139,6 +174,14 @@ export const featuresRouter = {
       }
       const asOfs = wholeHoursIn(range.start, range.end);
       spine = entityIds.flatMap((entityId) => asOfs.map((asOf) => ({ entityId, asOf })));
+      warnings = await rangeWarnings(ctx.deps, {
+        projectId,
+        metric: input.metric,
+        features: set.features,
+        entityIds,
+        start: range.start,
+        end: range.end,
+      });
     }
     const rows = await ctx.deps.featureStore.retrieveOffline({
       projectId,
@@ -152,6 +195,8 @@ export const featuresRouter = {
       metric: input.metric,
       columns: set.features,
       rows,
+      /** Empty unless most rows of a range have no readings in their windows. */
+      warnings,
     };
   }),
 };

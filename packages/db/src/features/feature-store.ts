@@ -7,19 +7,29 @@ import type {
   IngestSummary,
   OfflineRequest,
   RangeRequest,
+  ReadingsCoverageRequest,
   RefreshResult,
   RetentionPolicy,
   RetentionResult,
 } from '@aihub/core';
+import { wholeHourBounds } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
+import { knownMetricsSql } from '../sql/aggregates.js';
+import { hoursWithReadingsSql } from '../sql/coverage.js';
 import { ingestBatches } from './ingest.js';
 import { retrieveOfflineFeatures, streamRangeFeatures } from './offline.js';
 import { pendingInvalidations, refreshAggregates } from './refresh.js';
 import { applyRetention } from './retention.js';
 
+// Known (project, metric) pairs: a metric never becomes unknown again, so a positive answer is
+// cached for good (bounded; cleared when full) and features.get pays no query for it.
+const KNOWN_METRICS_CACHE_SIZE = 10_000;
+
 /** The feature store over PostgreSQL: core's FeatureStore port bound to one pool. */
 export class PgFeatureStore implements FeatureStore {
+  private readonly knownMetricCache = new Set<string>();
+
   constructor(private readonly pool: pg.Pool) {}
 
   ingest<K extends IngestKind>(
@@ -85,6 +95,44 @@ export class PgFeatureStore implements FeatureStore {
         [projectId, metric],
       );
       return result.rows.map((r) => r.entity_id);
+    } catch (error) {
+      translateDbError(error);
+    }
+  }
+
+  async knownMetrics(projectId: string): Promise<string[]> {
+    try {
+      const result = await this.pool.query<{ metric: string }>(knownMetricsSql, [projectId]);
+      return result.rows.map((r) => r.metric);
+    } catch (error) {
+      translateDbError(error);
+    }
+  }
+
+  async hasMetric(projectId: string, metric: string): Promise<boolean> {
+    const key = `${projectId}\u0000${metric}`;
+    if (this.knownMetricCache.has(key)) return true;
+    const known = (await this.knownMetrics(projectId)).includes(metric);
+    if (known) {
+      if (this.knownMetricCache.size >= KNOWN_METRICS_CACHE_SIZE) this.knownMetricCache.clear();
+      this.knownMetricCache.add(key);
+    }
+    return known;
+  }
+
+  async hoursWithReadings(request: ReadingsCoverageRequest): Promise<Map<string, number>> {
+    const bounds = wholeHourBounds(request.start, request.end);
+    if (!bounds || request.entityIds.length === 0) return new Map();
+    try {
+      const result = await this.pool.query<{ entity_id: string; hours: number }>(hoursWithReadingsSql, [
+        request.projectId,
+        request.metric,
+        [...new Set(request.entityIds)],
+        bounds[0],
+        bounds[1],
+        request.lookbackHours,
+      ]);
+      return new Map(result.rows.map((r) => [r.entity_id, r.hours]));
     } catch (error) {
       translateDbError(error);
     }

@@ -8,6 +8,7 @@ import {
   clearClaimedHoursSql,
   rebuildClaimedDaysSql,
   rebuildClaimedHoursSql,
+  recordClaimedMetricsSql,
 } from '../sql/aggregates.js';
 
 // Refreshes serialize on this lock; ingest never waits for it (it only appends invalidations).
@@ -32,6 +33,7 @@ export async function refreshAggregates(
     let dailyBuckets = 0;
     if (hourlyBuckets > 0) {
       await client.query('ANALYZE refresh_claimed');
+      await client.query(recordClaimedMetricsSql);
       await client.query(clearClaimedHoursSql);
       await client.query(rebuildClaimedHoursSql);
       const days = await client.query(claimedDaysSql);

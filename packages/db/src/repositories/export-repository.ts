@@ -37,6 +37,7 @@ interface ExportRow {
   sha256: string | null;
   object_key: string | null;
   error: string | null;
+  warnings: string[];
   created_by: string;
   created_at: Date;
   started_at: Date | null;
@@ -59,6 +60,7 @@ function toExport(row: ExportRow): FeatureExport {
     sha256: row.sha256,
     objectKey: row.object_key,
     error: row.error,
+    warnings: row.warnings,
     createdBy: row.created_by,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -93,6 +95,7 @@ export class PgExportRepository implements ExportRepository {
       input.totalRows,
       spine === null ? null : JSON.stringify(spine),
       input.createdBy,
+      [...(input.warnings ?? [])],
     ]);
     return toExport(result.rows[0] as ExportRow);
   }

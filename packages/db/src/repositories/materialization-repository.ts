@@ -80,8 +80,12 @@ export class PgMaterializationRepository implements MaterializationRepository {
     return rows.map(toMaterialization);
   }
 
-  async markChanged(): Promise<void> {
-    await this.query('UPDATE feature_materializations SET dirty = true WHERE enabled AND NOT dirty', []);
+  async markChanged(projectId?: string): Promise<void> {
+    await this.query(
+      `UPDATE feature_materializations SET dirty = true
+        WHERE enabled AND NOT dirty AND ($1::uuid IS NULL OR project_id = $1::uuid)`,
+      [projectId ?? null],
+    );
   }
 
   async recordRun(

@@ -20,6 +20,24 @@ SELECT DISTINCT project_id, entity_id, metric, generate_series(first_bucket, las
   FROM claimed
  ORDER BY project_id, entity_id, metric, bucket`;
 
+/**
+ * Remembers every metric the claimed buckets belong to (a project's known metrics). Here rather
+ * than at ingest: refreshes serialize on their lock, so two ingests of a new metric never wait on
+ * each other's uncommitted row. A project deleted meanwhile is skipped.
+ */
+export const recordClaimedMetricsSql = `
+INSERT INTO project_metrics (project_id, metric)
+SELECT DISTINCT c.project_id, c.metric FROM refresh_claimed c
+ WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = c.project_id)
+ON CONFLICT (project_id, metric) DO NOTHING`;
+
+/** Metrics with readings of a project ($1): recorded by a refresh, or waiting for the next one. */
+export const knownMetricsSql = `
+SELECT metric FROM project_metrics WHERE project_id = $1
+ UNION
+SELECT DISTINCT metric FROM aggregate_invalidations WHERE project_id = $1
+ ORDER BY metric`;
+
 export const clearClaimedHoursSql = `
 DELETE FROM hourly_features h
  USING refresh_claimed c

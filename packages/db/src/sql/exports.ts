@@ -4,11 +4,11 @@
 export const exportColumns = `
   id, project_id, status::text AS status, feature_set, feature_set_version, metric, params,
   rows_written::float8 AS rows_written, total_rows::float8 AS total_rows, bytes::float8 AS bytes,
-  sha256, object_key, error, created_by, created_at, started_at, finished_at, heartbeat_at`;
+  sha256, object_key, error, warnings, created_by, created_at, started_at, finished_at, heartbeat_at`;
 
 export const insertExportSql = `
-  INSERT INTO feature_exports (project_id, feature_set, feature_set_version, metric, params, total_rows, spine, created_by)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  INSERT INTO feature_exports (project_id, feature_set, feature_set_version, metric, params, total_rows, spine, created_by, warnings)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
   RETURNING ${exportColumns}`;
 
 // Newest first; the cursor is the last id of the previous page, compared by (created_at, id).
