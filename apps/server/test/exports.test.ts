@@ -104,7 +104,13 @@ describe('training-set exports to Parquet in object storage', () => {
     });
     expect(started).toMatchObject({ status: 'queued', totalRows: 2 * 71, featureSetVersion: 1 });
     const done = await finished(started.id);
-    expect(done).toMatchObject({ status: 'succeeded', rowsWritten: 142, totalRows: 142, error: null });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      rowsWritten: 142,
+      totalRows: 142,
+      error: null,
+      warnings: [],
+    });
     expect(done.objectKey).toMatch(new RegExp(`/exports/${started.id}/forecast_advanced-v1\\.parquet$`));
     expect(done.params).toMatchObject({ includeLabel: true, source: { kind: 'range', entityIds: null } });
     const spine = ['m1', 'm2'].flatMap((entityId) =>
@@ -128,10 +134,11 @@ describe('training-set exports to Parquet in object storage', () => {
   });
 
   it('writes a valid empty file when there are no rows', async () => {
+    // No whole hour in [start, end): zero rows.
     const started = await a.features.export.mutate({
       featureSet: 'forecast_basic',
-      metric: 'no_such_metric',
-      range: { start: new Date(endHour - 10 * HOUR), end: new Date(endHour) },
+      metric: 'kwh',
+      range: { start: new Date(endHour - 10 * HOUR + 60_000), end: new Date(endHour - 9 * HOUR) },
     });
     expect(started.totalRows).toBe(0);
     const done = await finished(started.id);
@@ -148,6 +155,23 @@ describe('training-set exports to Parquet in object storage', () => {
       'day_of_week',
       'is_weekend',
     ]);
+  });
+
+  it('records and keeps a warning when more than 90 % of the rows have no readings', async () => {
+    // Readings exist for the 200 hours before endHour. forecast_basic looks 168 h back, so of the
+    // whole hours of [endHour - 2000h, endHour) only endHour - 199h ... endHour - 1h have readings
+    // in their windows: 199 of 2000 per entity (m1, m2), 3,602 of 4,000 rows without.
+    const started = await a.features.export.mutate({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      range: { start: new Date(endHour - 2000 * HOUR), end: new Date(endHour) },
+    });
+    const warning = '3,602 of 4,000 rows have no readings: is the range right?';
+    expect(started).toMatchObject({ totalRows: 4000, warnings: [warning] });
+    const done = await finished(started.id);
+    expect(done).toMatchObject({ status: 'succeeded', rowsWritten: 4000, warnings: [warning] });
+    const listed = await a.features.exports.query({ limit: 5 });
+    expect(listed.items.find((e) => e.id === started.id)?.warnings).toEqual([warning]);
   });
 
   // Big enough to still be running when the test acts on it (a few seconds here).
@@ -264,6 +288,17 @@ describe('training-set exports to Parquet in object storage', () => {
       }),
     );
     expect(ghost.fields).toHaveProperty(['range.entityIds']);
+    const typo = await failure(
+      a.features.export.mutate({
+        ...base,
+        metric: 'kwhh',
+        range: { start: new Date(0), end: new Date(HOUR) },
+      }),
+    );
+    expect(typo).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: "metric: no readings of 'kwhh' were ever recorded in this project (known metrics: 'kwh')",
+    });
     expect((await failure(a.features.exports.query({ status: 'done' as 'failed' }))).fields).toHaveProperty(
       'status',
     );
