@@ -33,6 +33,7 @@ describe('end to end: online features and exports from the bundled CLI; a killed
   let client: AihubClient;
   let cli: (args: string[]) => Promise<CliResult>;
   let dir: string;
+  let hour: number;
   const env = () => ({
     DATABASE_URL: database.url,
     AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
@@ -46,7 +47,7 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     const run = await isolatedCli();
     cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
     dir = await mkdtemp(join(tmpdir(), 'aihub-exports-'));
-    const hour = Math.floor(Date.now() / HOUR) * HOUR;
+    hour = Math.floor(Date.now() / HOUR) * HOUR;
     await client.ingest.entities.mutate({ records: [{ entity_id: 'meter-1' }, { entity_id: 'meter-2' }] });
     const records = [];
     for (let h = 1; h <= 48; h++) {
@@ -125,6 +126,60 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     const bad = await cli(['exports', 'list', '--status', 'done']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('status');
+  });
+
+  it('no silent nulls from the CLI: unknown entities flagged, unknown metric refused, empty range warned', async () => {
+    const got = await cli([
+      'features',
+      'get',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--entities',
+      'meter-1,ghost',
+    ]);
+    expect(got.code).toBe(0);
+    const lines = got.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ENTITYID\s+STATUS\s+ASOF/);
+    expect(lines[1]).toMatch(/^meter-1\s+ok\s/);
+    expect(lines[2]).toMatch(/^ghost\s+unknown_entity\s+\S+\s+none\s+false(\s+-){6}$/);
+
+    const typo = await cli([
+      'features',
+      'get',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwhh',
+      '--entities',
+      'meter-1',
+    ]);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain(
+      "no readings of 'kwhh' were ever recorded in this project (known metrics: 'kwh')",
+    );
+
+    // Readings cover the 48 hours before `hour`: with forecast_basic's 168-hour window, 47 of the
+    // 2000 whole hours of the range have readings in their windows, per meter.
+    const queued = await cli([
+      'features',
+      'export',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--start',
+      new Date(hour - 2000 * HOUR).toISOString(),
+      '--end',
+      new Date(hour).toISOString(),
+    ]);
+    expect(queued.code).toBe(0);
+    expect(queued.stdout).toMatch(/^queued export \S+ \(4000 rows\)\n$/);
+    expect(queued.stderr).toBe('warning: 3,906 of 4,000 rows have no readings: is the range right?\n');
+    const id = /queued export (\S+)/.exec(queued.stdout)?.[1] as string;
+    const shown = await cli(['exports', 'show', id]);
+    expect(shown.stdout).toMatch(/warnings\s+3,906 of 4,000 rows have no readings: is the range right\?/);
   });
 
   it('a server killed mid-export: on restart the export is failed and leaves no object', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { spawnServerProcess } from '@aihub/server/testing';
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnServerProcess } from '@aihub/server/testing';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const cliBundle = join(repo, 'apps/cli/dist/aihub.mjs');

@@ -3,7 +3,16 @@ import { findCommand, splitGlobalFlags } from './argv.js';
 import { CliError, UsageError } from './cli-error.js';
 import { createApiClient, describeApiError } from './client.js';
 import type { Command } from './command.js';
+import {
+  exportsDownloadCommand,
+  exportsListCommand,
+  exportsShowCommand,
+  featuresExportCommand,
+} from './commands/exports.js';
+import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './commands/features.js';
+import { featuresGetCommand, featuresMaterializeCommand } from './commands/features-online.js';
 import { healthCommand, whoamiCommand } from './commands/health.js';
+import { ingestCommands } from './commands/ingest.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import {
   modelsDownloadCommand,
@@ -18,15 +27,6 @@ import {
   modelsDeleteCommand,
   modelsPromoteCommand,
 } from './commands/models-write.js';
-import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './commands/features.js';
-import {
-  exportsDownloadCommand,
-  exportsListCommand,
-  exportsShowCommand,
-  featuresExportCommand,
-} from './commands/exports.js';
-import { featuresGetCommand, featuresMaterializeCommand } from './commands/features-online.js';
-import { ingestCommands } from './commands/ingest.js';
 import { projectsCreateCommand, projectsListCommand } from './commands/projects.js';
 import {
   aggregatesRefreshCommand,

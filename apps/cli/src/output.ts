@@ -36,3 +36,8 @@ export function printFields(record: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(record))
     process.stdout.write(`${key.padEnd(width)}  ${cell(value)}\n`);
 }
+
+/** Warnings of a result (e.g. most rows of a range have no readings): on stderr, so stdout stays data. */
+export function printWarnings(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+}

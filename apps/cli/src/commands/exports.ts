@@ -1,10 +1,10 @@
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { progressBar } from '../http-stream.js';
-import { printFields, printJson, printTable } from '../output.js';
+import { printFields, printJson, printTable, printWarnings } from '../output.js';
 import { parseCommandArgs, parseTime, requireValue } from '../parse.js';
-import { downloadVerified } from './models-transfer.js';
 import { parseSetRef } from './features.js';
+import { downloadVerified } from './models-transfer.js';
 
 type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 const FINISHED = new Set<ExportStatus>(['succeeded', 'failed', 'cancelled']);
@@ -40,6 +40,7 @@ export const featuresExportCommand: Command = {
       },
       includeLabel: values.labels ?? false,
     });
+    printWarnings(started.warnings);
     if (values.wait) {
       const bar = progressBar(`exporting ${started.id}`);
       while (!FINISHED.has(started.status)) {
@@ -111,8 +112,8 @@ export const exportsShowCommand: Command = {
       id: requireValue(positionals[0], '<export-id>', this.usage),
     });
     if (json) return printJson(found);
-    const { params, ...rest } = found;
-    printFields({ ...rest, params: JSON.stringify(params) });
+    const { params, warnings, ...rest } = found;
+    printFields({ ...rest, params: JSON.stringify(params), warnings: warnings.join('; ') || null });
   },
 };
 

@@ -28,12 +28,14 @@ export const featuresGetCommand: Command = {
     printTable<Record<string, unknown>>(
       result.vectors.map((v) => ({
         entityId: v.entityId,
+        // 'unknown_entity': not an entity of the project; its values are null.
+        status: v.status,
         asOf: v.asOf,
         source: v.source,
         stale: v.stale,
         ...Object.fromEntries(result.columns.map((c, i) => [c, v.values[i]])),
       })),
-      ['entityId', 'asOf', 'source', 'stale', ...result.columns],
+      ['entityId', 'status', 'asOf', 'source', 'stale', ...result.columns],
     );
   },
 };

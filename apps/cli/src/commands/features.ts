@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { printJson, printTable } from '../output.js';
+import { printJson, printTable, printWarnings } from '../output.js';
 import { parseCommandArgs, requireValue } from '../parse.js';
 
 /** "name" or "name@version". */
@@ -120,6 +120,7 @@ export const featuresOfflineCommand: Command = {
       includeLabel: values.labels ?? false,
       ...source,
     } as Parameters<typeof client.features.offline.query>[0]);
+    printWarnings(result.warnings);
     if (json) return printJson(result);
     const columns = ['entityId', 'asOf', ...result.columns, ...(values.labels ? ['label_next_1h'] : [])];
     const table: Record<string, unknown>[] = result.rows.map((row) => ({
