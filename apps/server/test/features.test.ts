@@ -77,6 +77,35 @@ describe('feature sets, offline retrieval and retention through the API', () => 
     );
   });
 
+  it('validates the weather lag family: fields and n from 1 to 168', async () => {
+    const bad = await failure(
+      a.features.defineSet.mutate({
+        name: 'wx_bad',
+        features: [
+          'weather_temperature_c_lag_0h',
+          'weather_humidity_pct_lag_169h',
+          'weather_dew_point_lag_1h',
+        ],
+      }),
+    );
+    expect(bad.fields).toEqual({
+      'features.0': ["'weather_temperature_c_lag_0h': weather lag must be 1 to 168 hours"],
+      'features.1': ["'weather_humidity_pct_lag_169h': weather lag must be 1 to 168 hours"],
+      'features.2': [
+        "'weather_dew_point_lag_1h': unknown weather field 'dew_point' (one of temperature_c, humidity_pct, wind_speed_ms, solar_radiation_wm2, precipitation_mm)",
+      ],
+    });
+    const ok = await a.features.defineSet.mutate({
+      name: 'wx_ok',
+      features: [
+        'weather_temperature_c_lag_1h',
+        'weather_precipitation_mm_lag_168h',
+        'weather_solar_radiation_wm2',
+      ],
+    });
+    expect(ok).toMatchObject({ created: true, featureSet: { version: 1 } });
+  });
+
   it('versions user-defined sets immutably; old versions stay readable', async () => {
     const v1 = await a.features.defineSet.mutate({
       name: 'mine',
