@@ -19,6 +19,7 @@ import type { Env } from './env.js';
 import { startJobs } from './jobs.js';
 import { describePgError } from './logger.js';
 import { createModelRegistryDeps } from './models-service.js';
+import { Metrics } from './observability/metrics.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
@@ -53,10 +54,18 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
         })
       : undefined;
   await keyCache?.start();
+  const metrics = new Metrics();
   // No offline queue: while Redis is down, commands fail at once instead of piling up in memory.
+  // A Redis that accepts but never answers (paused, wedged): every command fails after
+  // REDIS_TIMEOUT_MS (commandTimeout), and a connection that has answered nothing for that long
+  // is dropped (socketTimeout), so later commands fail at once instead of queueing behind it;
+  // what it held is not re-sent on reconnect (its callers were already told it failed).
   const redis = new Redis(env.REDIS_URL, {
     lazyConnect: true,
     enableOfflineQueue: false,
+    commandTimeout: env.REDIS_TIMEOUT_MS,
+    socketTimeout: env.REDIS_TIMEOUT_MS,
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
@@ -83,7 +92,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   const featureStore = new PgFeatureStore(db.pool);
   const featureSets = new PrismaFeatureSetRepository(db.prisma);
   const online = {
-    online: new RedisOnlineStore(redis),
+    online: new RedisOnlineStore(redis, { timeoutMs: env.REDIS_TIMEOUT_MS }),
     materializations: new PgMaterializationRepository(db.pool),
     ttlSeconds: env.ONLINE_TTL_SECONDS,
     freshnessMs: env.ONLINE_FRESHNESS_SECONDS * 1000,
@@ -95,7 +104,25 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     downloadUrlTtlSeconds: env.EXPORT_DOWNLOAD_URL_TTL_SECONDS,
     heartbeatTimeoutMs: env.EXPORT_HEARTBEAT_TIMEOUT_SECONDS * 1000,
   };
-  const jobs = await startJobs(env, db.pool, logger, { featureStore, featureSets, online, exports });
+  const materializations = online.materializations;
+  const jobs = await startJobs(env, db.pool, logger, { featureStore, featureSets, online, exports, metrics });
+  // Each (re)connection may be to a Redis that restarted empty: a materialization run checks the
+  // store's mark and, if it is gone, rewrites every registration (runDueMaterializations).
+  redis.on('ready', () => {
+    jobs
+      .requestMaterialize()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not request a materialization after Redis reconnected'),
+      );
+  });
+  metrics.attach({
+    materializations: async () =>
+      (await materializations.listEnabled()).map((m) => ({ ...m, project: m.projectName })),
+    pendingBuckets: () => featureStore.pendingInvalidations(),
+    exportsByStatus: () => exports.exports.countByStatus(),
+    pgPools: [{ name: 'main', pool: db.pool }],
+    redis,
+  });
   const deps: AppDeps = {
     projects: new PrismaProjectRepository(db.prisma),
     apiKeys: new PrismaApiKeyRepository(db.prisma, db.pool, keyCache),
@@ -108,6 +135,8 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     online,
     exports,
     retention: { readingsDays: env.RETENTION_READINGS_DAYS, weatherDays: env.RETENTION_WEATHER_DAYS },
+    metrics,
+    metricsToken: env.METRICS_TOKEN,
   };
 
   const root = await deps.projects.ensureRoot(env.AIHUB_ROOT_PROJECT);

@@ -2,6 +2,7 @@ import { DomainError, type Principal } from '@aihub/core';
 import type { Logger } from 'pino';
 import { apiKeyPrefix, hashApiKey } from './api-keys.js';
 import type { AppDeps } from './context.js';
+import type { RequestRecord } from './observability/request-record.js';
 
 // lastUsedAt is informational: write it at most once a minute per key, off the request path.
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -14,6 +15,8 @@ export async function authenticateBearer(
   deps: AppDeps,
   header: string | undefined,
   log: Logger,
+  /** The request's record: gets the key's name for the request log line. */
+  record?: RequestRecord,
 ): Promise<Principal> {
   if (!header) {
     throw new DomainError('UNAUTHORIZED', 'Missing API key: send "Authorization: Bearer <key>"');
@@ -28,6 +31,7 @@ export async function authenticateBearer(
     log.info({ keyPrefix: apiKeyPrefix(token) }, 'rejected API key');
     throw new DomainError('UNAUTHORIZED', 'Invalid or revoked API key');
   }
+  if (record) record.keyName = found.key.name;
   const now = new Date();
   if (!found.key.lastUsedAt || now.getTime() - found.key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     deps.apiKeys.markUsed(found.key.id, now).catch((error: unknown) => {

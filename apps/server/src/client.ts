@@ -1,6 +1,7 @@
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import { undiciFetch } from './client-transport.js';
+import { MAX_BATCH_SIZE } from './limits.js';
 import type { AppRouter } from './root.js';
 
 export interface AihubClientOptions {
@@ -29,7 +30,9 @@ export function createAihubClient(options: AihubClientOptions) {
     fetch: options.fetch ?? undiciFetch,
   };
   return createTRPCClient<AppRouter>({
-    links: [options.batch ? httpBatchLink(linkOptions) : httpLink(linkOptions)],
+    links: [
+      options.batch ? httpBatchLink({ ...linkOptions, maxItems: MAX_BATCH_SIZE }) : httpLink(linkOptions),
+    ],
   });
 }
 

@@ -10,6 +10,8 @@ import type {
 import type { Logger } from 'pino';
 import type { ExportDeps } from './exports/export-runner.js';
 import type { ModelRegistryDeps } from './models-service.js';
+import type { Metrics } from './observability/metrics.js';
+import { type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import type { OnlineDeps } from './online/materialize.js';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
@@ -38,6 +40,10 @@ export interface AppDeps {
   retention: { readingsDays: number; weatherDays: number };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
+  /** Prometheus metrics of this app (GET /metrics). */
+  metrics: Metrics;
+  /** When set, /metrics answers only `Authorization: Bearer <this>`. */
+  metricsToken: string | undefined;
 }
 
 /** The inner context: plain values, so tests can build it without HTTP. */
@@ -47,6 +53,8 @@ export interface Context {
   log: Logger;
   /** The raw `Authorization` header; resolved into a principal only by procedures that need one. */
   authorization: string | undefined;
+  /** The request's log/metrics record (absent for calls made without HTTP). */
+  record?: RequestRecord | undefined;
 }
 
 export interface AuthedContext extends Context {
@@ -55,13 +63,14 @@ export interface AuthedContext extends Context {
 
 export function createInnerContext(
   deps: AppDeps,
-  options: { requestId: string; authorization?: string },
+  options: { requestId: string; authorization?: string; record?: RequestRecord | undefined },
 ): Context {
   return {
     deps,
     requestId: options.requestId,
     log: deps.logger.child({ requestId: options.requestId }),
     authorization: options.authorization,
+    record: options.record,
   };
 }
 
@@ -69,5 +78,9 @@ export function createInnerContext(
 export function createRequestContext(deps: AppDeps, req: IncomingMessage, res: ServerResponse): Context {
   const requestId = String(res.getHeader('x-request-id'));
   const header = req.headers.authorization;
-  return createInnerContext(deps, { requestId, ...(header === undefined ? {} : { authorization: header }) });
+  return createInnerContext(deps, {
+    requestId,
+    record: requestRecordOf(req),
+    ...(header === undefined ? {} : { authorization: header }),
+  });
 }

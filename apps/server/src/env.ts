@@ -15,6 +15,11 @@ export const EnvSchema = z.object({
    */
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+  /**
+   * A Redis connection that has been sent commands and answered nothing for this long is dropped
+   * (its pending commands fail, so nothing waits or piles up in memory) and reconnected, in ms.
+   */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY: z.string().min(1, 'must not be empty'),
@@ -35,6 +40,12 @@ export const EnvSchema = z.object({
   MODEL_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Optional: when set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^\S+$/, 'must not contain spaces')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
   AIHUB_ROOT_PROJECT: ProjectNameSchema.default('admin'),

@@ -47,3 +47,21 @@ export async function checkReadiness(probes: readonly HealthProbe[]): Promise<Re
   const checks = Object.fromEntries(results);
   return { ready: results.every(([, status]) => status.ok), checks };
 }
+
+/** How long one readiness result answers every caller (health.ready, /readyz). */
+export const READINESS_CACHE_MS = 1_000;
+const recentReadiness = new WeakMap<readonly HealthProbe[], { at: number; result: Promise<Readiness> }>();
+
+/**
+ * checkReadiness shared by every caller for about a second: concurrent and repeated probes (a
+ * batch of 100 health.ready calls, a busy load balancer) cost one round of backend checks, so an
+ * unauthenticated caller cannot turn one request into hundreds of database, Redis and S3 calls.
+ */
+export function checkReadinessCached(probes: readonly HealthProbe[]): Promise<Readiness> {
+  const recent = recentReadiness.get(probes);
+  // Measured from when the check started, so an answer is never older than the window plus the check.
+  if (recent && performance.now() - recent.at < READINESS_CACHE_MS) return recent.result;
+  const result = checkReadiness(probes);
+  recentReadiness.set(probes, { at: performance.now(), result });
+  return result;
+}

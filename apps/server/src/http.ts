@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { type AppDeps, createRequestContext } from './context.js';
-import { checkReadiness } from './health.js';
+import { checkReadinessCached } from './health.js';
 import { sendJson } from './http-responses.js';
 import { handleIngestRequest } from './ingest/http.js';
+import { MAX_BATCH_SIZE } from './limits.js';
+import { serveMetrics } from './observability/metrics-endpoint.js';
+import { openRequestRecord, type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import { appRouter } from './root.js';
 import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
 
@@ -19,6 +22,50 @@ export interface HttpServer {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+/** The metrics/log name of a plain HTTP endpoint (bounded: never taken from the URL as is). */
+function endpointOf(path: string): string {
+  if (path === '/livez' || path === '/readyz' || path === '/metrics') return `http:${path.slice(1)}`;
+  if (path.startsWith(UPLOAD_ROUTE)) return 'http:models.upload';
+  if (path.startsWith('/v1/ingest/')) return 'http:ingest';
+  return 'http:not-found';
+}
+
+/** The request log line (one per request) and, for what tRPC does not count itself, its metrics. */
+function recordFinished(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: { requestId: string; path: string; started: number; record: RequestRecord },
+): void {
+  const { record } = details;
+  const seconds = (performance.now() - details.started) / 1000;
+  // A response that never finished: the client went away first (nginx's 499).
+  const status = res.writableFinished ? res.statusCode : 499;
+  const trpc = details.path.startsWith('/trpc/');
+  let procedure: string;
+  if (!trpc) {
+    procedure = endpointOf(details.path);
+    deps.metrics.observeRequest(procedure, status, seconds);
+  } else if (record.procedures.length > 0) {
+    procedure = record.procedures.join(',');
+  } else {
+    // Unknown procedure, oversized batch, unreadable input: no procedure ran, so tRPC counted nothing.
+    procedure = 'trpc:unmatched';
+    deps.metrics.observeRequest(procedure, status, seconds);
+  }
+  deps.logger.info(
+    {
+      requestId: details.requestId,
+      method: req.method,
+      procedure,
+      status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      key: record.keyName,
+      ...(record.errorCode ? { error: record.errorCode } : {}),
+    },
+    'request',
+  );
+}
 /** A caller's request id is kept when it looks like one, so logs can be joined across services. */
 function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
@@ -33,12 +80,16 @@ export async function startHttpServer(
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req, res }) => createRequestContext(deps, req, res),
-    onError({ error, path, ctx }) {
+    onError({ error, path, ctx, req }) {
       const log = ctx?.log ?? deps.logger;
+      const record = requestRecordOf(req);
+      if (record) record.errorCode ??= error.code;
       if (error.code === 'INTERNAL_SERVER_ERROR')
         log.error({ err: error.cause ?? error, path }, 'request failed');
-      else log.info({ code: error.code, path, reason: error.message }, 'request rejected');
+      // The request line says the status and code; the reason is detail.
+      else log.debug({ code: error.code, path, reason: error.message }, 'request rejected');
     },
   });
 
@@ -46,31 +97,22 @@ export async function startHttpServer(
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
-    res.on('finish', () => {
-      deps.logger.debug(
-        {
-          requestId,
-          method: req.method,
-          url: req.url,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      );
-    });
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const record = openRequestRecord(req);
+    res.once('close', () => recordFinished(deps, req, res, { requestId, path, started, record }));
     if (path === '/livez') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') return void serveMetrics(deps.metrics, deps.metricsToken, req, res);
     if (path === '/readyz') {
       // For load balancers and orchestrators: the same checks as health.ready, as an HTTP status.
-      checkReadiness(deps.probes).then(
+      checkReadinessCached(deps.probes).then(
         (readiness) => sendJson(res, readiness.ready ? 200 : 503, readiness),
         () => sendJson(res, 503, { ready: false }),
       );
       return;
     }
-    if (path?.startsWith('/trpc/')) return void trpc(req, res);
-    if (path?.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
-    if (path?.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
+    if (path.startsWith('/trpc/')) return void trpc(req, res);
+    if (path.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
+    if (path.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
     sendJson(res, 404, { error: `No route ${path}; the API is under /trpc/` });
   });
   server.keepAliveTimeout = 65_000;

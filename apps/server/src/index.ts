@@ -4,6 +4,7 @@ import type { AppRouter } from './root.js';
 export { type App, createApp } from './app.js';
 export { type AppDeps, type Context, createInnerContext } from './context.js';
 export { type Env, EnvError, EnvSchema, loadEnv } from './env.js';
+export { MAX_BATCH_SIZE } from './limits.js';
 export { createLogger } from './logger.js';
 export { type AppRouter, appRouter } from './root.js';
 export { type RunningServer, startServer } from './server.js';

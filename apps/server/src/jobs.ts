@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Env } from './env.js';
 import { describePgError } from './logger.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
+import type { Metrics } from './observability/metrics.js';
 import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
 
 /*
@@ -23,8 +24,8 @@ export interface Jobs {
   requestRefresh(): Promise<void>;
   /** Queues the job of an export record (status queued). */
   requestExport(exportId: string): Promise<void>;
-  /** Flags a project's materializations as changed and asks for a run (new weather rows). */
-  requestMaterialize(projectId: string): Promise<void>;
+  /** Asks for a materialization run soon; with a project, flags its registrations as changed first (new weather rows). Without one: Redis came back and may have restarted empty. */
+  requestMaterialize(projectId?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ export interface JobDeps {
   featureSets: FeatureSetRepository;
   online: OnlineDeps;
   exports: ExportDeps;
+  metrics: Metrics;
 }
 
 export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps: JobDeps): Promise<Jobs> {
@@ -62,7 +64,7 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   }
   const workers = env.AIHUB_WORKERS
     ? await startWorkers(boss, env, pool, logger, deps)
-    : { stop: () => {}, refresh: [], exports: [] };
+    : { stop: () => {}, refresh: [], exports: [], materialize: [] };
   // Workers poll every second; a job sent by this process wakes this process's idle workers at once.
   const wake = (ids: readonly string[]) => {
     for (const id of ids) boss.notifyWorker(id);
@@ -81,8 +83,9 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
       wake(workers.exports);
     },
     async requestMaterialize(projectId) {
-      await deps.online.materializations.markChanged(projectId);
+      if (projectId !== undefined) await deps.online.materializations.markChanged(projectId);
       await boss.send(MATERIALIZE_QUEUE, {});
+      wake(workers.materialize);
     },
     async stop() {
       workers.stop();
@@ -97,35 +100,69 @@ async function startWorkers(
   pool: Db['pool'],
   logger: Logger,
   deps: JobDeps,
-): Promise<{ stop(): void; refresh: string[]; exports: string[] }> {
-  const refreshWorker = await boss.work(REFRESH_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
-    const result = await refreshAggregates(pool);
-    if (result.hourlyBuckets > 0) {
-      logger.info(result, 'aggregates refreshed');
-      // Online vectors follow the aggregates: flag every materialization, then run them.
-      await deps.online.materializations.markChanged();
-      await boss.send(MATERIALIZE_QUEUE, {});
-    }
-  });
-  await boss.work(MATERIALIZE_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
-    const result = await runDueMaterializations(deps, logger);
-    if (result.materialized + result.failed > 0) logger.info(result, 'online vectors materialized');
-  });
-  await boss.work(RETENTION_QUEUE, { pollingIntervalSeconds: 5 }, async () => {
-    const result = await applyRetention(pool, {
-      readingsDays: env.RETENTION_READINGS_DAYS,
-      weatherDays: env.RETENTION_WEATHER_DAYS,
-      now: new Date(),
-    });
-    logger.info(result, 'retention applied');
-  });
+): Promise<{ stop(): void; refresh: string[]; exports: string[]; materialize: string[] }> {
+  // Every job's failure is counted (pg-boss records it too, but nothing else would show it).
+  const counted =
+    <T>(queue: string, handler: (jobs: T) => Promise<void>) =>
+    async (jobs: T) => {
+      try {
+        await handler(jobs);
+      } catch (error) {
+        deps.metrics.jobFailures.inc({ queue });
+        throw error;
+      }
+    };
+  const refreshWorker = await boss.work(
+    REFRESH_QUEUE,
+    { pollingIntervalSeconds: 1 },
+    counted(REFRESH_QUEUE, async () => {
+      const result = await refreshAggregates(pool);
+      if (result.hourlyBuckets > 0) {
+        logger.info(result, 'aggregates refreshed');
+        // Online vectors follow the aggregates: flag every materialization, then run them.
+        await deps.online.materializations.markChanged();
+        await boss.send(MATERIALIZE_QUEUE, {});
+      }
+    }),
+  );
+  const materializeWorker = await boss.work(
+    MATERIALIZE_QUEUE,
+    { pollingIntervalSeconds: 1 },
+    counted(MATERIALIZE_QUEUE, async () => {
+      const result = await runDueMaterializations(deps, logger);
+      deps.metrics.materializationRuns.inc({ outcome: 'succeeded' }, result.materialized);
+      deps.metrics.materializationRuns.inc({ outcome: 'failed' }, result.failed);
+      if (result.storeReset) deps.metrics.onlineStoreResets.inc();
+      if (result.materialized + result.failed > 0) logger.info(result, 'online vectors materialized');
+    }),
+  );
+  await boss.work(
+    RETENTION_QUEUE,
+    { pollingIntervalSeconds: 5 },
+    counted(RETENTION_QUEUE, async () => {
+      const result = await applyRetention(pool, {
+        readingsDays: env.RETENTION_READINGS_DAYS,
+        weatherDays: env.RETENTION_WEATHER_DAYS,
+        now: new Date(),
+      });
+      logger.info(result, 'retention applied');
+    }),
+  );
   // One work() per concurrent export: pg-boss 10 hands each registration one job at a time.
   const exportWorkers: string[] = [];
   for (let i = 0; i < env.EXPORT_CONCURRENCY; i++) {
     exportWorkers.push(
-      await boss.work<{ exportId: string }>(EXPORT_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
-        if (job) await runExport(deps, job.data.exportId, logger);
-      }),
+      await boss.work<{ exportId: string }>(
+        EXPORT_QUEUE,
+        { pollingIntervalSeconds: 1 },
+        counted(EXPORT_QUEUE, async ([job]) => {
+          if (!job) return;
+          const started = performance.now();
+          const outcome = await runExport(deps, job.data.exportId, logger);
+          if (outcome !== 'skipped')
+            deps.metrics.exportDuration.observe({ outcome }, (performance.now() - started) / 1000);
+        }),
+      ),
     );
   }
   // A process killed mid-export stops heartbeating: any worker process finds it (at start and
@@ -137,5 +174,10 @@ async function startWorkers(
   await sweep();
   const timer = setInterval(sweep, Math.min(30_000, Math.max(1_000, deps.exports.heartbeatTimeoutMs / 2)));
   timer.unref();
-  return { stop: () => clearInterval(timer), refresh: [refreshWorker], exports: exportWorkers };
+  return {
+    stop: () => clearInterval(timer),
+    refresh: [refreshWorker],
+    exports: exportWorkers,
+    materialize: [materializeWorker],
+  };
 }

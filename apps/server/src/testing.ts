@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@aihub/db/testing';
+import type { DestinationStream } from 'pino';
 import { generateApiKey } from './api-keys.js';
 import { type Env, loadEnv } from './env.js';
 import { createLogger } from './logger.js';
@@ -19,7 +20,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
   const adminKey = generateApiKey().token;
   try {
@@ -33,7 +37,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
       ...overrides,
     });
-    const server = await startServer(env, createLogger(env.LOG_LEVEL));
+    const server = await startServer(env, createLogger(env.LOG_LEVEL, options.logDestination));
     return {
       url: server.url,
       env,

@@ -1,9 +1,14 @@
 import { type Role, requireRole } from '@aihub/core';
 import { initTRPC } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { authenticateBearer } from './authenticate.js';
 import type { AuthedContext, Context } from './context.js';
 import { fieldErrorsOf, toTRPCError } from './errors.js';
+import { MAX_BATCH_SIZE } from './limits.js';
 import { transformer } from './transformer.js';
+
+// tRPC's own message for a batch over maxBatchSize, completed with the limit.
+const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 
 const t = initTRPC.context<Context>().create({
   // superjson on the wire; answers serialized without its per-node cost (transformer.ts).
@@ -16,7 +21,9 @@ const t = initTRPC.context<Context>().create({
     const message =
       error.code === 'INTERNAL_SERVER_ERROR'
         ? `Internal server error (request id ${requestId ?? 'unknown'})`
-        : (fieldErrors?.message ?? shape.message);
+        : error.message === BATCH_TOO_LARGE
+          ? `${BATCH_TOO_LARGE}: at most ${MAX_BATCH_SIZE} calls per request`
+          : (fieldErrors?.message ?? shape.message);
     return {
       ...shape,
       message,
@@ -41,10 +48,20 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** Per-call count and latency by procedure and status (a batch's calls are counted one by one). */
+const observeCall = t.middleware(async ({ ctx, path, next }) => {
+  const started = performance.now();
+  ctx.record?.procedures.push(path);
+  const result = await next();
+  const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
+  ctx.deps.metrics.observeRequest(path, status, (performance.now() - started) / 1000);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observeCall).use(mapDomainErrors);
 
 const authenticate = t.middleware(async ({ ctx, next }) => {
-  const principal = await authenticateBearer(ctx.deps, ctx.authorization, ctx.log);
+  const principal = await authenticateBearer(ctx.deps, ctx.authorization, ctx.log, ctx.record);
   const authed: AuthedContext = {
     ...ctx,
     principal,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { authenticateBearer } from './authenticate.js';
 import type { AppDeps } from './context.js';
 import { sendError, sendJson } from './http-responses.js';
+import { requestRecordOf } from './observability/request-record.js';
 import { receiveArtifact } from './models-service.js';
 
 /*
@@ -28,7 +29,7 @@ export async function handleModelUpload(
       res.setHeader('allow', 'PUT, POST');
       throw new DomainError('BAD_REQUEST', `Use PUT to upload an artifact (got ${req.method})`);
     }
-    const principal = await authenticateBearer(deps, req.headers.authorization, log);
+    const principal = await authenticateBearer(deps, req.headers.authorization, log, requestRecordOf(req));
     requireRole(principal, 'writer');
     const parsed = z.uuid().safeParse(path.slice(UPLOAD_ROUTE.length));
     if (!parsed.success)

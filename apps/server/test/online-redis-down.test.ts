@@ -1,68 +1,24 @@
-import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { currentHour, seedHistory, waitFor } from './support/feature-data.js';
+import { PrivateRedis } from './support/private-redis.js';
 
 /*
  * Redis going away mid-test. This file starts its own private redis-server on a free port (the
  * shared one on 56379 serves other test files concurrently and is never stopped).
  */
 
-const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<void> {
-  await run('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'yes',
-  ]);
-  await waitFor(
-    () =>
-      run('redis-cli', ['-p', String(port), 'ping']).then(
-        (r) => r.stdout.trim(),
-        () => 'down',
-      ),
-    (answer) => answer === 'PONG',
-    10_000,
-  );
-}
-
-async function stopRedis(port: number): Promise<void> {
-  await run('redis-cli', ['-p', String(port), 'shutdown', 'nosave']).catch(() => {});
-}
-
 describe('online serving while Redis is down', () => {
-  let port: number;
+  let redis: PrivateRedis;
   let server: TestServer;
   let a: AihubClient;
   const query = { featureSet: 'forecast_advanced', metric: 'kwh', entityIds: ['m1', 'm2'] };
 
   beforeAll(async () => {
-    port = await freePort();
-    await startRedis(port);
+    redis = await PrivateRedis.start();
     server = await startTestServer({
-      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
       AIHUB_WORKERS: 'false',
       ONLINE_FRESHNESS_SECONDS: '1',
     });
@@ -75,7 +31,7 @@ describe('online serving while Redis is down', () => {
   });
   afterAll(async () => {
     await server?.stop();
-    await stopRedis(port);
+    await redis?.stop();
   });
 
   it('answers from PostgreSQL while Redis is down, then serves online again once it is back', async () => {
@@ -87,7 +43,7 @@ describe('online serving while Redis is down', () => {
     if (askedAt - (online.vectors[0]?.asOf.getTime() ?? 0) > 2_000)
       expect(online.vectors[0]?.stale).toBe(true);
 
-    await stopRedis(port);
+    await redis.stop();
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
       const fallback = await a.features.get.query(query);
@@ -100,7 +56,7 @@ describe('online serving while Redis is down', () => {
       a.features.materialize.mutate({ featureSet: 'forecast_advanced', metric: 'kwh' }),
     ).rejects.toThrow(/Redis is unavailable/);
 
-    await startRedis(port);
+    await redis.start();
     // The restarted Redis is empty (no persistence): reads stay correct from PostgreSQL until the
     // vectors are written again; the same server process then reads them online, no restart.
     await waitFor(

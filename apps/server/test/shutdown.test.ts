@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { startHttpServer } from '../src/http.js';
 import type { AppDeps } from '../src/context.js';
+import { Metrics } from '../src/observability/metrics.js';
 
 // Graceful shutdown is a property of the HTTP layer; a slow health probe stands in for a slow request.
-// Only the logger and the probes are used on this path; any other dependency touched fails loudly.
+// Only the logger, the probes and the metrics are used on this path; any other dependency touched fails loudly.
 function depsWithSlowProbe(delayMs: number): AppDeps {
   const used: Partial<AppDeps> = {
     logger: createLogger('silent'),
+    metrics: new Metrics({ processMetrics: false }),
     probes: [{ name: 'slow', ping: () => new Promise((resolve) => setTimeout(resolve, delayMs)) }],
   };
   return new Proxy(used, {

@@ -34,6 +34,11 @@ export interface OnlineStore {
     entityIds: readonly string[],
     timeoutMs: number,
   ): Promise<(OnlineVector | null)[]>;
+  /**
+   * Leaves a lasting mark in the store and says whether it was missing: true for a store that is
+   * new, was restarted empty or was flushed, i.e. one that lost every vector written before.
+   */
+  claimEmpty(): Promise<boolean>;
 }
 
 /** A (set, version, metric) that the scheduled materialization keeps current in the online store. */

@@ -74,10 +74,10 @@ export async function runExport(
   deps: { featureStore: FeatureStore; exports: ExportDeps },
   id: string,
   log: Logger,
-): Promise<void> {
+): Promise<'succeeded' | 'failed' | 'cancelled' | 'skipped'> {
   const { exports: repo, objects } = deps.exports;
   const record = await repo.claim(id);
-  if (!record) return; // cancelled while queued, or another worker has it
+  if (!record) return 'skipped'; // cancelled while queued, or another worker has it
   let written = 0;
   let stopped = false;
   const beat = async () => {
@@ -121,18 +121,20 @@ export async function runExport(
       throw new ExportStopped();
     }
     log.info({ exportId: id, rows: written, bytes: stored.sizeBytes }, 'export succeeded');
+    return 'succeeded';
   } catch (error) {
     await discardExportObjects(objects, record).catch((e: unknown) =>
       log.warn({ err: e, exportId: id }, 'could not remove the objects of an unfinished export'),
     );
     if (error instanceof ExportStopped) {
       log.info({ exportId: id, rows: written }, 'export stopped (cancelled)');
-      return;
+      return 'cancelled';
     }
     const reason =
       error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
     log.error({ err: error, exportId: id }, 'export failed');
     await repo.fail(id, reason);
+    return 'failed';
   } finally {
     clearInterval(timer);
   }

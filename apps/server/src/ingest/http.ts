@@ -3,6 +3,7 @@ import { DomainError, IngestFormatSchema, IngestKindSchema } from '@aihub/core';
 import { authenticateBearer } from '../authenticate.js';
 import type { AppDeps } from '../context.js';
 import { sendError, sendJson } from '../http-responses.js';
+import { requestRecordOf } from '../observability/request-record.js';
 import { ingestFile } from './service.js';
 
 /*
@@ -41,7 +42,7 @@ export async function handleIngestRequest(
     if (strictParam !== 'true' && strictParam !== 'false') {
       throw DomainError.badRequest('strict: must be true or false', { strict: ['must be true or false'] });
     }
-    const principal = await authenticateBearer(deps, req.headers.authorization, log);
+    const principal = await authenticateBearer(deps, req.headers.authorization, log, requestRecordOf(req));
     const summary = await ingestFile(
       deps,
       principal,

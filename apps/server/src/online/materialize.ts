@@ -64,7 +64,15 @@ export async function runDueMaterializations(
   deps: { featureStore: FeatureStore; featureSets: FeatureSetRepository; online: OnlineDeps },
   logger: Logger,
   now: Date = new Date(),
-): Promise<{ materialized: number; failed: number }> {
+): Promise<{ materialized: number; failed: number; storeReset: boolean }> {
+  // Redis restarted empty (or was flushed): every registration's vectors are gone, whatever hour
+  // they were for, so all are rewritten now rather than at the next hour. Redis being down is
+  // not a reset; the writes below fail and are retried.
+  const storeReset = await deps.online.online.claimEmpty().catch(() => false);
+  if (storeReset) {
+    logger.warn('online store is empty (Redis restarted or flushed); re-materializing every registration');
+    await deps.online.materializations.markChanged();
+  }
   const due = await deps.online.materializations.claimDue(floorHour(now));
   let failed = 0;
   for (const m of due) {
@@ -89,5 +97,5 @@ export async function runDueMaterializations(
         .catch((e: unknown) => logger.error({ err: e }, 'could not record the materialization failure'));
     }
   }
-  return { materialized: due.length - failed, failed };
+  return { materialized: due.length - failed, failed, storeReset };
 }

@@ -9,6 +9,8 @@ import type { Redis } from 'ioredis';
  */
 
 const AS_OF_FIELD = '_asOf';
+/** Written once without expiry: its absence means the store lost everything (restart, flush). */
+const STORE_MARK_KEY = 'aihub:online-store-mark';
 const WRITE_CHUNK = 1_000;
 
 export function onlineKey(key: OnlineSetKey, entityId: string): string {
@@ -24,7 +26,23 @@ function decode(raw: string | null): number | null {
 }
 
 export class RedisOnlineStore implements OnlineStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly timeoutMs: number;
+
+  /** `timeoutMs`: the client's socketTimeout, named in the error when Redis stops answering. */
+  constructor(
+    private readonly redis: Redis,
+    options: { timeoutMs?: number } = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /** UNAVAILABLE naming the cause a user can act on: no answer in time, or down. */
+  private unavailable(error: unknown): DomainError {
+    const message = error instanceof Error ? error.message : '';
+    return /socket timeout|timed out/i.test(message)
+      ? DomainError.unavailable(`Redis (no answer within ${this.timeoutMs} ms)`, error)
+      : DomainError.unavailable('Redis', error);
+  }
 
   async write(
     key: OnlineSetKey,
@@ -44,11 +62,21 @@ export class RedisOnlineStore implements OnlineStore {
         pipeline.hset(redisKey, ...fields).expire(redisKey, ttlSeconds);
       }
       const results = await pipeline.exec().catch((error: unknown) => {
-        throw DomainError.unavailable('Redis', error);
+        throw this.unavailable(error);
       });
       const failed = results?.find(([error]) => error);
-      if (failed?.[0]) throw DomainError.unavailable('Redis', failed[0]);
+      if (failed?.[0]) throw this.unavailable(failed[0]);
     }
+  }
+
+  async claimEmpty(): Promise<boolean> {
+    // SET NX: of several server processes noticing the same empty store, exactly one gets true.
+    const answer = await this.redis
+      .set(STORE_MARK_KEY, new Date().toISOString(), 'NX')
+      .catch((error: unknown) => {
+        throw DomainError.unavailable('Redis', error);
+      });
+    return answer === 'OK';
   }
 
   async read(

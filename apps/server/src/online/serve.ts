@@ -70,12 +70,17 @@ export async function getFeatures(deps: AppDeps, projectId: string, input: GetFe
         input.entityIds,
         deps.online.readTimeoutMs,
       );
+      let hits = 0;
       vectors.forEach((v, i) => {
         if (v && v.asOf.getTime() <= hour.getTime()) {
           served[i] = { ...v, source: 'online', stale: stale(v.asOf), status: 'ok' };
+          hits++;
         }
       });
+      deps.metrics.onlineVectors.inc({ outcome: 'hit' }, hits);
+      deps.metrics.onlineVectors.inc({ outcome: 'miss' }, vectors.length - hits);
     } catch (error) {
+      deps.metrics.onlineVectors.inc({ outcome: 'fallback' }, input.entityIds.length);
       warnRedisDown(log, error);
     }
   }

@@ -1,4 +1,4 @@
-import { checkReadiness } from '../health.js';
+import { checkReadinessCached } from '../health.js';
 import { publicProcedure } from '../trpc.js';
 
 const startedAt = Date.now();
@@ -10,5 +10,5 @@ export const healthRouter = {
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   })),
   /** PostgreSQL, Redis and object storage each answer; `checks` says which one failed and how fast each was. */
-  ready: publicProcedure.query(({ ctx }) => checkReadiness(ctx.deps.probes)),
+  ready: publicProcedure.query(({ ctx }) => checkReadinessCached(ctx.deps.probes)),
 };

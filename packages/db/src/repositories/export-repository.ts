@@ -173,4 +173,14 @@ export class PgExportRepository implements ExportRepository {
   async failStale(before: Date, reason: string): Promise<FeatureExport[]> {
     return (await this.query(failStaleExportsSql, [before, reason])).rows.map(toExport);
   }
+
+  /** Export records per status, all projects (queue depth for metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const result = await this.pool
+      .query<{ status: string; n: number }>(
+        'SELECT status, count(*)::int AS n FROM feature_exports GROUP BY status',
+      )
+      .catch((error: unknown) => translateDbError(error));
+    return Object.fromEntries(result.rows.map((row) => [row.status, row.n]));
+  }
 }

@@ -19,6 +19,11 @@ interface MaterializationRow {
 const columns = `project_id, feature_set, feature_set_version, metric, enabled, created_by, created_at,
   last_run_at, last_as_of, last_entities, last_error`;
 
+const qualifiedColumns = columns
+  .split(',')
+  .map((column) => `m.${column.trim()}`)
+  .join(', ');
+
 function toMaterialization(row: MaterializationRow): Materialization {
   return {
     projectId: row.project_id,
@@ -66,6 +71,20 @@ export class PgMaterializationRepository implements MaterializationRepository {
       [projectId],
     );
     return rows.map(toMaterialization);
+  }
+
+  /** Every project's enabled registrations with the project's name (for metrics). */
+  async listEnabled(): Promise<(Materialization & { projectName: string })[]> {
+    const rows = await this.query(
+      `SELECT ${qualifiedColumns}, p.name AS project_name
+         FROM feature_materializations m JOIN projects p ON p.id = m.project_id
+        WHERE m.enabled ORDER BY p.name, m.feature_set, m.feature_set_version, m.metric`,
+      [],
+    );
+    return rows.map((row) => ({
+      ...toMaterialization(row),
+      projectName: (row as MaterializationRow & { project_name: string }).project_name,
+    }));
   }
 
   async claimDue(hour: Date): Promise<Materialization[]> {
