@@ -10,6 +10,7 @@ node packages/db/dist/migrate-cli.js
 
 # A development admin key of the root project, made once and kept in .data/ (git-ignored).
 key_file=.data/dev-admin-key
+mkdir -p .data  # services that were already running (reused, not started here) made no .data/
 if [[ -z "${AIHUB_BOOTSTRAP_ADMIN_KEY:-}" ]]; then
   if [[ ! -s "$key_file" ]]; then
     node -e '
@@ -26,7 +27,7 @@ step "AI Hub server"
 cat <<INFO
 URL:               http://${HOST}:${PORT}
 Dev admin key:     ${AIHUB_BOOTSTRAP_ADMIN_KEY}   (root project; also in ${key_file})
-Try the CLI:       AIHUB_URL=http://${HOST}:${PORT} AIHUB_API_KEY=\$(cat ${key_file}) node apps/cli/dist/aihub.mjs health
+Try the CLI:       export AIHUB_URL=http://${HOST}:${PORT} AIHUB_API_KEY=\$(cat ${key_file}); aihub health
 Stop with Ctrl-C (the services keep running; 'bash scripts/services.sh down' stops them).
 INFO
 exec node apps/server/dist/main.js

@@ -31,3 +31,6 @@ pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^Progress
 
 step "Build"
 pnpm turbo run build --output-logs=errors-only || fail "build failed"
+
+step "The aihub command"
+bash scripts/link-cli.sh || fail "could not put aihub on the PATH"

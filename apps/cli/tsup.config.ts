@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 // One self-contained ESM file: runtime dependencies inlined, runs with plain `node` anywhere.
 export default defineConfig({
@@ -13,4 +18,5 @@ export default defineConfig({
   minify: false,
   sourcemap: false,
   banner: { js: '#!/usr/bin/env node' },
+  define: { __AIHUB_CLI_VERSION__: JSON.stringify(version) },
 });

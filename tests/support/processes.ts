@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnServerProcess } from '@aihub/server/testing';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const cliBundle = join(repo, 'apps/cli/dist/aihub.mjs');
 
 export type { ServerProcess } from '@aihub/server/testing';

@@ -1,8 +1,28 @@
 import { UsageError } from './cli-error.js';
 import type { Command } from './command.js';
 
+/** The flags every command takes, in one place: parsed here, listed by help, offered as suggestions. */
+export const globalFlags = [
+  { flag: '--url URL', name: '--url', help: 'server URL (default: $AIHUB_URL, else http://127.0.0.1:8080)' },
+  { flag: '--api-key KEY', name: '--api-key', help: 'API key (default: $AIHUB_API_KEY)' },
+  { flag: '--json', name: '--json', help: 'machine-readable output on stdout, errors as JSON on stderr' },
+  { flag: '-h, --help', name: '--help', help: 'help for the command or group' },
+  { flag: '--version', name: '--version', help: 'the CLI version (aihub --version)' },
+] as const;
+
+export interface GlobalFlags {
+  url: string;
+  apiKey: string | undefined;
+  json: boolean;
+  help: boolean;
+  rest: string[];
+}
+
 /** Pulls the global flags out of argv wherever they stand; the rest goes to the command. */
-export function splitGlobalFlags(argv: readonly string[], env: Record<string, string | undefined>) {
+export function splitGlobalFlags(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): GlobalFlags {
   const rest: string[] = [];
   let url = env.AIHUB_URL || 'http://127.0.0.1:8080';
   let apiKey = env.AIHUB_API_KEY || undefined;
@@ -10,6 +30,10 @@ export function splitGlobalFlags(argv: readonly string[], env: Record<string, st
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
     const [flag, inline] =
       arg.startsWith('--') && arg.includes('=')
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
@@ -38,4 +62,9 @@ export function findCommand(
     if (parts.every((part, i) => words[i] === part)) return { command, args: words.slice(parts.length) };
   }
   return undefined;
+}
+
+/** The commands of a group (`models` → `models list`, `models show`, …); empty when there is no such group. */
+export function groupCommands(commands: readonly Command[], group: string | undefined): Command[] {
+  return group === undefined ? [] : commands.filter((c) => c.name.startsWith(`${group} `));
 }

@@ -10,36 +10,95 @@ export interface Connection {
   apiKey: string | undefined;
 }
 
-export function createApiClient(connection: Connection): ApiClient {
-  let base: URL;
+export const MISSING_KEY = 'no API key: set AIHUB_API_KEY or pass --api-key';
+
+/** The server's base URL with a trailing slash, refusing anything that is not http(s). */
+export function baseUrl(url: string): URL {
+  let parsed: URL | undefined;
   try {
-    base = new URL(connection.url);
-  } catch {
-    throw new UsageError(`--url: '${connection.url}' is not a URL`);
-  }
+    parsed = new URL(url);
+  } catch {}
+  // `localhost:8080` parses as a URL whose scheme is "localhost:"; both cases get the same sentence.
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new UsageError(`--url: '${url}' is not an http(s) URL; did you mean 'http://${url}'?`);
+  if (!parsed.pathname.endsWith('/')) parsed.pathname += '/';
+  return parsed;
+}
+
+export function createApiClient(connection: Connection): ApiClient {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
-        url: new URL('trpc', base.href.endsWith('/') ? base.href : `${base.href}/`).href,
+        url: new URL('trpc', baseUrl(connection.url)).href,
         transformer: superjson,
+        // Every call as POST: inputs of the documented sizes (a 10,000-row spine, 1,000 entity ids)
+        // do not fit in a URL (the server answers 431 past 16 KiB of headers).
+        methodOverride: 'POST',
         headers: () => (connection.apiKey ? { authorization: `Bearer ${connection.apiKey}` } : {}),
       }),
     ],
   });
 }
 
-/** Turns a client-side failure into one line a person can act on. */
-export function describeApiError(error: unknown, url: string): CliError {
+const networkCode = (error: unknown): string | undefined => {
+  for (
+    let e = error as { code?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 5;
+    e = e.cause as typeof e, i++
+  )
+    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  return undefined;
+};
+
+/**
+ * What answered at `url` when it did not answer like AI Hub: an AI Hub server answers `GET /livez`
+ * with 200 `{"status":"ok"}`, so anything else is a different server (or none).
+ */
+async function probeLivez(url: string, answer: string): Promise<CliError> {
+  let res: Response;
+  try {
+    res = await fetch(new URL('livez', baseUrl(url)), { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    return unreachable(url, error);
+  }
+  const body = (await res.json().catch(() => null)) as { status?: unknown } | null;
+  if (res.status !== 200 || body?.status !== 'ok')
+    return new CliError(`${url} is not an AI Hub server (GET /livez answered ${res.status})`, 1, 'NOT_AIHUB');
+  return new CliError(`unexpected answer from AI Hub at ${url}: ${answer}`, 1, 'BAD_RESPONSE');
+}
+
+export const unreachable = (url: string, error: unknown) =>
+  new CliError(
+    `cannot reach AI Hub at ${url} (${networkCode(error) ?? (error as Error).message})`,
+    1,
+    'UNREACHABLE',
+  );
+
+/** Turns a client-side failure into one sentence a person can act on, with a code for `--json`. */
+export async function describeApiError(error: unknown, connection: Connection): Promise<CliError> {
   if (error instanceof CliError) return error;
   if (error instanceof TRPCClientError) {
-    const data = error.data as { code?: string; requestId?: string } | undefined;
+    const data = error.data as { code?: string } | undefined;
     if (!data?.code) {
-      const cause = error.cause as { code?: string; cause?: { code?: string } } | undefined;
-      const code = cause?.code ?? cause?.cause?.code;
-      return new CliError(`cannot reach AI Hub at ${url}${code ? ` (${code})` : `: ${error.message}`}`);
+      if (networkCode(error)) return unreachable(connection.url, error);
+      return probeLivez(connection.url, error.message);
     }
+    if (data.code === 'UNAUTHORIZED' && !connection.apiKey) return new CliError(MISSING_KEY, 1, data.code);
     const suffix = data.code === 'INTERNAL_SERVER_ERROR' ? '' : ` [${data.code}]`;
-    return new CliError(`${error.message}${suffix}`);
+    return new CliError(`${error.message}${suffix}`, 1, data.code);
   }
   return new CliError(error instanceof Error ? error.message : String(error));
+}
+
+/** The same for the plain-HTTP endpoints (uploads, ingest): their errors are `{ error: { code, message } }`. */
+export async function describeHttpFailure(
+  res: { status: number; payload: unknown },
+  connection: Connection,
+): Promise<CliError> {
+  const failure = (res.payload as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (typeof failure?.code !== 'string' || typeof failure.message !== 'string')
+    return probeLivez(connection.url, `HTTP ${res.status}`);
+  if (failure.code === 'UNAUTHORIZED' && !connection.apiKey)
+    return new CliError(MISSING_KEY, 1, failure.code);
+  return new CliError(`${failure.message} [${failure.code}]`, 1, failure.code);
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { CliError } from './cli-error.js';
-import type { Connection } from './client.js';
+import { baseUrl, type Connection, describeHttpFailure, unreachable } from './client.js';
 
 /** Streams a local file as the body of a POST to one of the server's streaming endpoints. */
 export async function uploadFile<T>(
@@ -28,7 +28,7 @@ export async function uploadFile<T>(
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
   let response: Response;
   try {
-    response = await fetch(new URL(path, connection.url), {
+    response = await fetch(new URL(path, baseUrl(connection.url)), {
       method: 'POST',
       headers: {
         'content-type': options.contentType,
@@ -39,17 +39,10 @@ export async function uploadFile<T>(
       duplex: 'half',
     } as RequestInit);
   } catch (error) {
-    throw new CliError(`cannot reach AI Hub at ${connection.url} (${(error as Error).message})`);
+    throw unreachable(connection.url, error);
   }
-  const payload = (await response.json().catch(() => null)) as {
-    error?: { code: string; message: string };
-  } | null;
-  if (!response.ok) {
-    const reason = payload?.error
-      ? `${payload.error.message} [${payload.error.code}]`
-      : `HTTP ${response.status}`;
-    throw new CliError(reason);
-  }
+  const payload: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw await describeHttpFailure({ status: response.status, payload }, connection);
   return payload as T;
 }
 

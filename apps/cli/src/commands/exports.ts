@@ -1,10 +1,10 @@
-import { UsageError } from '../cli-error.js';
+import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { progressBar } from '../http-stream.js';
 import { printFields, printJson, printTable, printWarnings } from '../output.js';
-import { parseCommandArgs, parseTime, requireValue } from '../parse.js';
-import { parseSetRef } from './features.js';
-import { downloadVerified } from './models-transfer.js';
+import { parseCommandArgs, parseCount, parseTime, requireValue } from '../parse.js';
+import { parseSetRef, readSpineFile } from './features.js';
+import { downloadVerified, outputPath } from './models-transfer.js';
 
 type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 const FINISHED = new Set<ExportStatus>(['succeeded', 'failed', 'cancelled']);
@@ -12,8 +12,9 @@ const FINISHED = new Set<ExportStatus>(['succeeded', 'failed', 'cancelled']);
 export const featuresExportCommand: Command = {
   name: 'features export',
   usage:
-    'aihub features export --set NAME[@V] --metric M --start T --end T [--entities a,b] [--labels] [--wait] [--json]',
-  summary: 'Start a Parquet training-set export (entities x whole hours of [start, end)); --wait follows it',
+    'aihub features export --set NAME[@V] --metric M (--spine FILE.csv | --start T --end T [--entities a,b]) [--labels] [--wait] [--quiet] [--json]',
+  summary:
+    'Start a Parquet training-set export (a spine, or entities x hours of [start, end)); --wait follows it',
   async run({ client, args, json }) {
     const { values } = parseCommandArgs(
       args,
@@ -23,21 +24,31 @@ export const featuresExportCommand: Command = {
         start: { type: 'string' },
         end: { type: 'string' },
         entities: { type: 'string' },
+        spine: { type: 'string' },
         labels: { type: 'boolean' },
         wait: { type: 'boolean' },
+        quiet: { type: 'boolean' },
       },
       this.usage,
     );
-    const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
-    const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
+    const set = parseSetRef(requireValue(values.set, '--set', this.usage), this.usage);
+    const metric = requireValue(values.metric, '--metric', this.usage);
+    let source: { spine: { entityId: string; asOf: string }[] } | { range: { start: string; end: string } };
+    if (values.spine) {
+      if (values.start || values.end || values.entities)
+        throw new UsageError(`give --spine or --start/--end, not both\nusage: ${this.usage}`);
+      source = { spine: await readSpineFile(values.spine) };
+    } else {
+      const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
+      const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
+      source = {
+        range: { start, end, ...(values.entities ? { entityIds: values.entities.split(',') } : {}) },
+      };
+    }
     let started = await client.features.export.mutate({
-      ...parseSetRef(requireValue(values.set, '--set', this.usage), this.usage),
-      metric: requireValue(values.metric, '--metric', this.usage),
-      range: {
-        start,
-        end,
-        ...(values.entities ? { entityIds: values.entities.split(',') } : {}),
-      },
+      ...set,
+      metric,
+      ...source,
       includeLabel: values.labels ?? false,
     });
     printWarnings(started.warnings);
@@ -51,10 +62,16 @@ export const featuresExportCommand: Command = {
       bar.finish();
     }
     if (json) return printJson(started);
+    if (values.quiet) {
+      // Only the id, for scripts: `id=$(aihub features export … --wait --quiet)`.
+      if (started.status !== 'queued' && started.status !== 'running' && started.status !== 'succeeded')
+        throw new CliError(`export ${started.id} ${started.status}: ${started.error ?? 'no reason given'}`);
+      return void process.stdout.write(`${started.id}\n`);
+    }
     if (!values.wait)
       return void process.stdout.write(`queued export ${started.id} (${started.totalRows} rows)\n`);
     if (started.status !== 'succeeded') {
-      throw new UsageError(`export ${started.id} ${started.status}: ${started.error ?? 'no reason given'}`);
+      throw new CliError(`export ${started.id} ${started.status}: ${started.error ?? 'no reason given'}`);
     }
     process.stdout.write(
       `export ${started.id} succeeded: ${started.rowsWritten} rows, ${started.bytes} bytes, sha256 ${started.sha256}\n`,
@@ -86,7 +103,7 @@ export const exportsListCommand: Command = {
       ...(values.set ? { featureSet: values.set } : {}),
       ...(values.from ? { createdFrom: parseTime(values.from, '--from', this.usage) } : {}),
       ...(values.to ? { createdTo: parseTime(values.to, '--to', this.usage) } : {}),
-      ...(values.limit ? { limit: Number(values.limit) } : {}),
+      ...(values.limit ? { limit: parseCount(values.limit, '--limit', this.usage) } : {}),
       ...(values.cursor ? { cursor: values.cursor } : {}),
     });
     if (json) return printJson(page);
@@ -119,7 +136,7 @@ export const exportsShowCommand: Command = {
 
 export const exportsDownloadCommand: Command = {
   name: 'exports download',
-  usage: 'aihub exports download <export-id> [--output FILE] [--json]',
+  usage: 'aihub exports download <export-id> [--output FILE|DIR] [--json]',
   summary: 'Download a succeeded export and verify its sha256 (nothing is written on a mismatch)',
   async run({ client, args, json }) {
     const { values, positionals } = parseCommandArgs(args, { output: { type: 'string' } }, this.usage);
@@ -129,12 +146,29 @@ export const exportsDownloadCommand: Command = {
     if (!found.downloadUrl || !found.sha256 || found.bytes === null) {
       throw new UsageError(`export ${found.id} is ${found.status}; only succeeded exports can be downloaded`);
     }
-    const output = values.output ?? `${found.featureSet}-v${found.featureSetVersion}-${found.id}.parquet`;
+    const output = await outputPath(
+      values.output,
+      `${found.featureSet}-v${found.featureSetVersion}-${found.id}.parquet`,
+    );
     const got = await downloadVerified(found.downloadUrl, output, {
       sha256: found.sha256,
       sizeBytes: found.bytes,
     });
     if (json) return printJson({ file: output, ...got, verified: true });
     process.stdout.write(`downloaded ${output} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
+  },
+};
+
+export const exportsCancelCommand: Command = {
+  name: 'exports cancel',
+  usage: 'aihub exports cancel <export-id> [--json]',
+  summary: 'Stop a queued or running export; what it had uploaded is removed',
+  async run({ client, args, json }) {
+    const { positionals } = parseCommandArgs(args, {}, this.usage);
+    const cancelled = await client.features.cancelExport.mutate({
+      id: requireValue(positionals[0], '<export-id>', this.usage),
+    });
+    if (json) return printJson(cancelled);
+    process.stdout.write(`export ${cancelled.id} is ${cancelled.status}\n`);
   },
 };

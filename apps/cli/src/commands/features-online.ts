@@ -64,3 +64,18 @@ export const featuresMaterializeCommand: Command = {
     );
   },
 };
+
+export const materializationsListCommand: Command = {
+  name: 'materializations list',
+  usage: 'aihub materializations list [--json]',
+  summary: 'Feature sets kept online: last run, hour, entity count and error of each',
+  async run({ client, args, json }) {
+    parseCommandArgs(args, {}, this.usage);
+    const registrations = await client.features.materializations.query();
+    if (json) return printJson(registrations);
+    printTable(
+      registrations.map((r) => ({ ...r, set: `${r.featureSet}@${r.version}` })),
+      ['set', 'metric', 'enabled', 'lastRunAt', 'lastAsOf', 'lastEntities', 'lastError'],
+    );
+  },
+};

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { CliError, UsageError } from '../cli-error.js';
+import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { printJson, printTable, printWarnings } from '../output.js';
-import { parseCommandArgs, requireValue } from '../parse.js';
+import { isZonedTime, parseCommandArgs, parseTime, requireValue } from '../parse.js';
 
 /** "name" or "name@version". */
 export function parseSetRef(value: string, usage: string): { featureSet: string; version?: number } {
@@ -20,18 +20,28 @@ export function parseSpineCsv(text: string): { entityId: string; asOf: string }[
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.trim();
   if (header !== 'entity_id,as_of')
-    throw new CliError(`spine file line 1: expected the header 'entity_id,as_of' (got '${header ?? ''}')`);
+    throw new UsageError(`spine file line 1: expected the header 'entity_id,as_of' (got '${header ?? ''}')`);
   const rows: { entityId: string; asOf: string }[] = [];
   lines.slice(1).forEach((line, i) => {
     if (line.trim() === '') return;
     const [entityId, asOf, ...rest] = line.split(',').map((part) => part.trim());
     if (!entityId || !asOf || rest.length > 0)
-      throw new CliError(`spine file line ${i + 2}: expected entity_id,as_of`);
-    if (Number.isNaN(Date.parse(asOf)))
-      throw new CliError(`spine file line ${i + 2}: as_of '${asOf}' is not a timestamp`);
+      throw new UsageError(`spine file line ${i + 2}: expected entity_id,as_of`);
+    if (!isZonedTime(asOf))
+      throw new UsageError(
+        `spine file line ${i + 2}: as_of '${asOf}' is not an ISO 8601 timestamp with a zone (e.g. 2026-03-01T00:00:00Z)`,
+      );
     rows.push({ entityId, asOf });
   });
   return rows;
+}
+
+/** Reads and checks a `--spine` file. */
+export async function readSpineFile(path: string): Promise<{ entityId: string; asOf: string }[]> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new UsageError(`--spine: cannot read '${path}'`);
+  });
+  return parseSpineCsv(text);
 }
 
 export const featuresSetsCommand: Command = {
@@ -103,13 +113,10 @@ export const featuresOfflineCommand: Command = {
     if (values.spine) {
       if (values.start || values.end)
         throw new UsageError(`give --spine or --start/--end, not both\nusage: ${this.usage}`);
-      const text = await readFile(values.spine, 'utf8').catch(() => {
-        throw new CliError(`--spine: cannot read '${values.spine}'`);
-      });
-      source = { spine: parseSpineCsv(text) };
+      source = { spine: await readSpineFile(values.spine) };
     } else {
-      const start = requireValue(values.start, '--start', this.usage);
-      const end = requireValue(values.end, '--end', this.usage);
+      const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
+      const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
       source = {
         range: { start, end, ...(values.entities ? { entityIds: values.entities.split(',') } : {}) },
       };

@@ -1,7 +1,7 @@
 import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { progressBar, uploadFile } from '../http-stream.js';
-import { printJson, printTable } from '../output.js';
+import { printJson, problemLines } from '../output.js';
 import { parseCommandArgs, requireValue } from '../parse.js';
 
 interface IngestSummary {
@@ -40,13 +40,16 @@ function ingestCommand(kind: 'entities' | 'readings' | 'weather'): Command {
       ).finally(() => bar.finish());
       if (json) printJson(summary);
       else {
-        process.stdout.write(
-          `${summary.committed ? 'stored' : 'refused (--strict): nothing stored'}: ${summary.accepted} accepted, ${summary.rejected} rejected\n`,
-        );
-        if (summary.problems.length > 0) printTable(summary.problems, ['line', 'reason']);
+        // Problems first, the outcome last: the line a person (or `tail -1`) reads is the verdict.
+        const lines = problemLines(summary.problems, summary.rejected);
+        if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+        const outcome = summary.committed ? 'stored' : 'refused (--strict): nothing stored';
+        process.stdout.write(`${outcome}: ${summary.accepted} accepted, ${summary.rejected} rejected\n`);
       }
       if (!summary.committed)
         throw new CliError(`${summary.rejected} invalid line(s); the file was not stored`);
+      if (summary.accepted === 0 && summary.rejected > 0)
+        throw new CliError(`every line was rejected (${summary.rejected}); nothing was stored`);
     },
   };
 }

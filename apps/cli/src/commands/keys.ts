@@ -1,4 +1,4 @@
-import { UsageError } from '../cli-error.js';
+import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { printFields, printJson, printTable } from '../output.js';
 import { parseCommandArgs, requireValue } from '../parse.js';
@@ -48,14 +48,32 @@ export const keysListCommand: Command = {
   },
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const keysRevokeCommand: Command = {
   name: 'keys revoke',
-  usage: 'aihub keys revoke <key-id> [--project P] [--json]',
-  summary: 'Revoke an API key; it stops working at once',
+  usage: 'aihub keys revoke <key-id|name> [--project P] [--json]',
+  summary: 'Revoke an API key, by id or by name; it stops working at once',
   async run({ client, args, json }) {
     const { values, positionals } = parseCommandArgs(args, projectFlag, this.usage);
-    const [id, ...extra] = positionals;
-    if (!id || extra.length > 0) throw new UsageError(`expected one key id\nusage: ${this.usage}`);
+    const [target, ...extra] = positionals;
+    if (!target || extra.length > 0)
+      throw new UsageError(`expected one key id or name\nusage: ${this.usage}`);
+    let id = target;
+    if (!UUID.test(target)) {
+      // Names are not unique: revoke by name only when exactly one active key carries it.
+      const named = (
+        await client.keys.list.query({ includeRevoked: false, ...projectInput(values.project) })
+      ).filter((k) => k.name === target);
+      if (named.length === 0) throw new CliError(`no active key named '${target}'`, 1, 'NOT_FOUND');
+      if (named.length > 1)
+        throw new CliError(
+          `${named.length} active keys are named '${target}' (${named.map((k) => k.id).join(', ')}); revoke one by id`,
+          1,
+          'CONFLICT',
+        );
+      id = (named[0] as (typeof named)[number]).id;
+    }
     const key = await client.keys.revoke.mutate({ id, ...projectInput(values.project) });
     if (json) return printJson(key);
     process.stdout.write(`revoked ${key.name} (${key.id}) at ${key.revokedAt?.toISOString()}\n`);

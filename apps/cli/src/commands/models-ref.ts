@@ -31,11 +31,15 @@ export function parseRef(text: string | undefined, usage: string): RefInput {
   return { name, alias: selector };
 }
 
-/** `k=v` pairs or a JSON file (`@file.json` or a path ending in .json) into one object of numbers or strings. */
+/**
+ * `k=v` pairs or a JSON file (`@file.json` or a path ending in .json) into one object. `numbers`:
+ * every value must be a number (metrics); `strings`: values stay text (tags); `mixed`: numbers
+ * where they look like one (params, metadata).
+ */
 export async function parsePairs(
   values: readonly string[] | undefined,
   flag: string,
-  numeric: boolean,
+  kind: 'numbers' | 'strings' | 'mixed',
 ): Promise<Record<string, number | string>> {
   const out: Record<string, number | string> = {};
   for (const value of values ?? []) {
@@ -57,9 +61,9 @@ export async function parsePairs(
       if (eq <= 0) throw new UsageError(`${flag}: '${pair}' is not key=value`);
       const raw = pair.slice(eq + 1);
       const number = Number(raw);
-      if (numeric && (raw.trim() === '' || !Number.isFinite(number)))
-        throw new UsageError(`${flag}: '${raw}' is not a number`);
-      out[pair.slice(0, eq)] = numeric || (raw.trim() !== '' && Number.isFinite(number)) ? number : raw;
+      const looksNumeric = raw.trim() !== '' && Number.isFinite(number);
+      if (kind === 'numbers' && !looksNumeric) throw new UsageError(`${flag}: '${raw}' is not a number`);
+      out[pair.slice(0, eq)] = kind === 'strings' || !looksNumeric ? raw : number;
     }
   }
   return out;

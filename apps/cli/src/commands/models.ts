@@ -3,9 +3,9 @@ import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { progressBar, uploadFile } from '../http-stream.js';
 import { printFields, printJson, printTable } from '../output.js';
-import { parseCommandArgs, requireValue } from '../parse.js';
+import { parseCommandArgs, parseCount, parseTime, requireValue } from '../parse.js';
 import { parsePairs, parseRef } from './models-ref.js';
-import { downloadVerified, sha256OfFile } from './models-transfer.js';
+import { downloadVerified, outputPath, sha256OfFile } from './models-transfer.js';
 
 const formats = ['onnx', 'joblib', 'pickle', 'json', 'safetensors', 'other'] as const;
 type Format = (typeof formats)[number];
@@ -42,7 +42,8 @@ export const modelsRegisterCommand: Command = {
   name: 'models register',
   usage:
     'aihub models register --name N --file F [--format onnx|joblib|pickle|json|safetensors|other] [--metrics file.json|k=v,...] ' +
-    '[--params file.json|k=v,...] [--feature-set S@v] [--metric M] [--export E] [--train-from T --train-to T] [--description D] [--comment C] [--json]',
+    '[--params file.json|k=v,...] [--tag k=v]... [--metadata file.json|k=v,...] [--feature-set S@v] [--metric M] [--export E] ' +
+    '[--train-from T --train-to T] [--description D] [--comment C] [--json]',
   summary: 'Register a new model version and upload its artifact (streamed, sha256 checked)',
   async run({ client, connection, args, json }) {
     const multiple = { type: 'string', multiple: true } as const;
@@ -55,6 +56,8 @@ export const modelsRegisterCommand: Command = {
         format: string,
         metrics: multiple,
         params: multiple,
+        tag: multiple,
+        metadata: multiple,
         'feature-set': string,
         metric: string,
         export: string,
@@ -73,14 +76,22 @@ export const modelsRegisterCommand: Command = {
       format: formatOf(file, values.format, this.usage),
       sizeBytes,
       sha256,
-      metrics: (await parsePairs(values.metrics, '--metrics', true)) as Record<string, number>,
-      params: await parsePairs(values.params, '--params', false),
+      metrics: (await parsePairs(values.metrics, '--metrics', 'numbers')) as Record<string, number>,
+      params: await parsePairs(values.params, '--params', 'mixed'),
+      metadata: await parsePairs(values.metadata, '--metadata', 'mixed'),
+      ...(values.tag
+        ? { tags: (await parsePairs(values.tag, '--tag', 'strings')) as Record<string, string> }
+        : {}),
       lineage: {
         ...featureSetOf(values['feature-set'], this.usage),
         ...(values.metric ? { targetMetric: values.metric } : {}),
         ...(values.export ? { exportId: values.export } : {}),
-        ...(values['train-from'] ? { trainingFrom: new Date(values['train-from']) } : {}),
-        ...(values['train-to'] ? { trainingTo: new Date(values['train-to']) } : {}),
+        ...(values['train-from']
+          ? { trainingFrom: parseTime(values['train-from'], '--train-from', this.usage) }
+          : {}),
+        ...(values['train-to']
+          ? { trainingTo: parseTime(values['train-to'], '--train-to', this.usage) }
+          : {}),
       },
       ...(values.description ? { description: values.description } : {}),
       ...(values.comment ? { comment: values.comment } : {}),
@@ -134,7 +145,7 @@ export const modelsListCommand: Command = {
       ...(values.sort ? { sort: pick<'createdAt'>(values.sort) } : {}),
       ...(values['sort-metric'] ? { sortMetric: values['sort-metric'] } : {}),
       ...(values.order ? { order: pick<'asc'>(values.order) } : {}),
-      ...(values.limit ? { limit: Number(values.limit) } : {}),
+      ...(values.limit ? { limit: parseCount(values.limit, '--limit', this.usage) } : {}),
       ...(values.cursor ? { cursor: values.cursor } : {}),
     });
     if (json) return printJson(page);
@@ -165,7 +176,7 @@ export const modelsHistoryCommand: Command = {
     const name = requireValue(positionals[0], '<name>', this.usage);
     const events = await client.models.history.query({
       name,
-      ...(values.version ? { version: Number(values.version) } : {}),
+      ...(values.version ? { version: parseCount(values.version, '--version', this.usage) } : {}),
     });
     if (json) return printJson(events);
     printTable(events, ['at', 'version', 'action', 'actor', 'from', 'to', 'comment']);
@@ -174,12 +185,12 @@ export const modelsHistoryCommand: Command = {
 
 export const modelsDownloadCommand: Command = {
   name: 'models download',
-  usage: 'aihub models download <id|name@version|name@stage|name@alias> [--output FILE] [--json]',
+  usage: 'aihub models download <id|name@version|name@stage|name@alias> [--output FILE|DIR] [--json]',
   summary: 'Download an artifact and verify its sha256 (nothing is written on a mismatch)',
   async run({ client, args, json }) {
     const { values, positionals } = parseCommandArgs(args, { output: { type: 'string' } }, this.usage);
     const link = await client.models.download.query(parseRef(positionals[0], this.usage));
-    const output = values.output ?? link.fileName;
+    const output = await outputPath(values.output, link.fileName);
     const got = await downloadVerified(link.url, output, link);
     if (json) return printJson({ file: output, ...got, verified: true });
     process.stdout.write(`downloaded ${output} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
