@@ -100,7 +100,7 @@ describe('end to end: the built server process, the typed client and the bundled
 
     const unknownFlag = await asAdmin(['projects', 'list', '--colour']);
     expect(unknownFlag.code).toBe(2);
-    expect(unknownFlag.stderr).toContain("Unknown option '--colour'");
+    expect(unknownFlag.stderr).toContain("unknown option '--colour'");
 
     const badName = await asAdmin(['projects', 'create', 'Not Valid']);
     expect(badName.code).toBe(1);
@@ -110,7 +110,7 @@ describe('end to end: the built server process, the typed client and the bundled
 
     const noKey = await cli(['keys', 'list', '--url', server.url]);
     expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toContain('Missing API key');
+    expect(noKey.stderr).toBe('aihub: no API key: set AIHUB_API_KEY or pass --api-key\n');
 
     const unknownCommand = await cli(['frobnicate']);
     expect(unknownCommand.code).toBe(2);
