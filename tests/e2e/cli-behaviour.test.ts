@@ -21,6 +21,7 @@ import {
 const adminKey = `aihub_clibeh01_${'b'.repeat(43)}`;
 const run = promisify(execFile);
 const ids = Array.from({ length: 1000 }, (_, i) => `m-${String(i).padStart(4, '0')}`);
+const offlineArgs = ['features', 'offline', '--set', 'forecast_basic', '--metric', 'kwh', '--spine'];
 const hour = (h: number) => new Date(Date.UTC(2026, 2, 1, h)).toISOString();
 
 describe('the bundled CLI at its edges', () => {
@@ -80,17 +81,7 @@ describe('the bundled CLI at its edges', () => {
     // 1,000 entities x hours 1..10 = 10,000 rows; m-0000 at 05:00 has lag_1h = mean of [04:00, 05:00) = 4.
     const spine = ids.flatMap((id) => Array.from({ length: 10 }, (_, h) => `${id},${hour(h + 1)}`));
     const spineFile = await file('spine.csv', `entity_id,as_of\n${spine.join('\n')}\n`);
-    const offline = await asAdmin([
-      'features',
-      'offline',
-      '--set',
-      'forecast_basic',
-      '--metric',
-      'kwh',
-      '--spine',
-      spineFile,
-      '--json',
-    ]);
+    const offline = await asAdmin([...offlineArgs, spineFile, '--json']);
     expect(offline.stderr).toBe('');
     const body = JSON.parse(offline.stdout) as {
       columns: string[];
@@ -105,16 +96,7 @@ describe('the bundled CLI at its edges', () => {
       'spine-over.csv',
       `entity_id,as_of\n${[...spine, `m-0000,${hour(11)}`].join('\n')}\n`,
     );
-    const refused = await asAdmin([
-      'features',
-      'offline',
-      '--set',
-      'forecast_basic',
-      '--metric',
-      'kwh',
-      '--spine',
-      over,
-    ]);
+    const refused = await asAdmin([...offlineArgs, over]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^aihub: .*10,?000.*\[BAD_REQUEST\]\n$/);
 
@@ -126,13 +108,7 @@ describe('the bundled CLI at its edges', () => {
         '-c',
         `node "$0" "$@" | head -n 2; echo "exit \${PIPESTATUS[0]}"`,
         cliBundle,
-        'features',
-        'offline',
-        '--set',
-        'forecast_basic',
-        '--metric',
-        'kwh',
-        '--spine',
+        ...offlineArgs,
         spineFile,
         '--url',
         server.url,
@@ -210,16 +186,7 @@ describe('the bundled CLI at its edges', () => {
       'zoneless.csv',
       'entity_id,as_of\nm-0000,2026-03-01T05:00:00Z\nm-0000,2026-03-01 06:00\n',
     );
-    const spine = await asAdmin([
-      'features',
-      'offline',
-      '--set',
-      'forecast_basic',
-      '--metric',
-      'kwh',
-      '--spine',
-      zoneless,
-    ]);
+    const spine = await asAdmin([...offlineArgs, zoneless]);
     expect(spine.code).toBe(2);
     expect(spine.stderr).toMatch(/^aihub: spine file line 3: as_of '2026-03-01 06:00' is not/);
   });

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { progressBar } from '../http-stream.js';
 import { printFields, printJson, printTable, printWarnings } from '../output.js';
 import { parseCommandArgs, parseCount, parseTime, requireValue } from '../parse.js';
-import { parseSetRef, readSpineFile } from './features.js';
+import { parseSetRef, spineOrRange } from './features.js';
 import { downloadVerified, outputPath } from './models-transfer.js';
 
 type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -33,18 +33,7 @@ export const featuresExportCommand: Command = {
     );
     const set = parseSetRef(requireValue(values.set, '--set', this.usage), this.usage);
     const metric = requireValue(values.metric, '--metric', this.usage);
-    let source: { spine: { entityId: string; asOf: string }[] } | { range: { start: string; end: string } };
-    if (values.spine) {
-      if (values.start || values.end || values.entities)
-        throw new UsageError(`give --spine or --start/--end, not both\nusage: ${this.usage}`);
-      source = { spine: await readSpineFile(values.spine) };
-    } else {
-      const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
-      const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
-      source = {
-        range: { start, end, ...(values.entities ? { entityIds: values.entities.split(',') } : {}) },
-      };
-    }
+    const source = await spineOrRange(values, this.usage);
     let started = await client.features.export.mutate({
       ...set,
       metric,

@@ -36,6 +36,25 @@ export function parseSpineCsv(text: string): { entityId: string; asOf: string }[
   return rows;
 }
 
+export type SpineOrRange =
+  | { spine: { entityId: string; asOf: string }[] }
+  | { range: { start: string; end: string; entityIds?: string[] } };
+
+/** The rows asked for: `--spine FILE.csv`, or `--start/--end [--entities]` (entities x whole hours). */
+export async function spineOrRange(
+  values: { spine?: string; start?: string; end?: string; entities?: string },
+  usage: string,
+): Promise<SpineOrRange> {
+  if (values.spine) {
+    if (values.start || values.end || values.entities)
+      throw new UsageError(`give --spine or --start/--end [--entities], not both\nusage: ${usage}`);
+    return { spine: await readSpineFile(values.spine) };
+  }
+  const start = parseTime(requireValue(values.start, '--start', usage), '--start', usage);
+  const end = parseTime(requireValue(values.end, '--end', usage), '--end', usage);
+  return { range: { start, end, ...(values.entities ? { entityIds: values.entities.split(',') } : {}) } };
+}
+
 /** Reads and checks a `--spine` file. */
 export async function readSpineFile(path: string): Promise<{ entityId: string; asOf: string }[]> {
   const text = await readFile(path, 'utf8').catch(() => {
@@ -107,20 +126,7 @@ export const featuresOfflineCommand: Command = {
     );
     const set = parseSetRef(requireValue(values.set, '--set', this.usage), this.usage);
     const metric = requireValue(values.metric, '--metric', this.usage);
-    let source:
-      | { spine: { entityId: string; asOf: string }[] }
-      | { range: { start: string; end: string; entityIds?: string[] } };
-    if (values.spine) {
-      if (values.start || values.end)
-        throw new UsageError(`give --spine or --start/--end, not both\nusage: ${this.usage}`);
-      source = { spine: await readSpineFile(values.spine) };
-    } else {
-      const start = parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage);
-      const end = parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage);
-      source = {
-        range: { start, end, ...(values.entities ? { entityIds: values.entities.split(',') } : {}) },
-      };
-    }
+    const source = await spineOrRange(values, this.usage);
     const result = await client.features.offline.query({
       ...set,
       metric,
