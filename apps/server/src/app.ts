@@ -6,6 +6,7 @@ import {
   PgExportRepository,
   PgFeatureStore,
   PgMaterializationRepository,
+  PgServedFeatureHistory,
   PrismaApiKeyRepository,
   PrismaFeatureSetRepository,
   PrismaProjectRepository,
@@ -93,6 +94,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   const featureSets = new PrismaFeatureSetRepository(db.prisma);
   const online = {
     online: new RedisOnlineStore(redis, { timeoutMs: env.REDIS_TIMEOUT_MS }),
+    history: new PgServedFeatureHistory(db.pool),
     materializations: new PgMaterializationRepository(db.pool),
     ttlSeconds: env.ONLINE_TTL_SECONDS,
     freshnessMs: env.ONLINE_FRESHNESS_SECONDS * 1000,
@@ -134,7 +136,11 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     jobs,
     online,
     exports,
-    retention: { readingsDays: env.RETENTION_READINGS_DAYS, weatherDays: env.RETENTION_WEATHER_DAYS },
+    retention: {
+      readingsDays: env.RETENTION_READINGS_DAYS,
+      weatherDays: env.RETENTION_WEATHER_DAYS,
+      featuresDays: env.RETENTION_FEATURES_DAYS,
+    },
     metrics,
     metricsToken: env.METRICS_TOKEN,
   };

@@ -37,7 +37,7 @@ export interface AppDeps {
   /** Training-set exports: records in PostgreSQL, files in object storage. */
   exports: ExportDeps;
   /** Retention settings (days), from the environment. */
-  retention: { readingsDays: number; weatherDays: number };
+  retention: { readingsDays: number; weatherDays: number; featuresDays: number };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
   /** Prometheus metrics of this app (GET /metrics). */

@@ -143,6 +143,7 @@ async function startWorkers(
       const result = await applyRetention(pool, {
         readingsDays: env.RETENTION_READINGS_DAYS,
         weatherDays: env.RETENTION_WEATHER_DAYS,
+        featuresDays: env.RETENTION_FEATURES_DAYS,
         now: new Date(),
       });
       logger.info(result, 'retention applied');

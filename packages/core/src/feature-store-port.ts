@@ -58,6 +58,8 @@ export interface RefreshResult {
 export interface RetentionPolicy {
   readingsDays: number;
   weatherDays: number;
+  /** Served-feature history (ai_features): whole days older than this are dropped. */
+  featuresDays: number;
   /** The moment ages are measured from (now, except in tests). */
   now: Date;
 }
@@ -65,6 +67,8 @@ export interface RetentionPolicy {
 export interface RetentionResult {
   readingsDeleted: number;
   weatherDeleted: number;
+  /** Names of the served-feature history partitions dropped (one per UTC day). */
+  featurePartitionsDropped: string[];
   refresh: RefreshResult;
 }
 

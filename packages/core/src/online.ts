@@ -76,3 +76,25 @@ export interface MaterializationRepository {
     result: { asOf: Date; entities: number; error: string | null; at: Date },
   ): Promise<void>;
 }
+
+/** A vector as recorded in the served-feature history. */
+export interface ServedVectorRecord {
+  /** The hour the vector is for. */
+  asOf: Date;
+  /** In the set version's column order; null where a feature has no value. */
+  values: (number | null)[];
+  /** When the run that wrote these values started. */
+  materializedAt: Date;
+}
+
+/** The history of served vectors (table `ai_features`), written by every materialization run. */
+export interface ServedFeatureHistory {
+  /**
+   * Records one run's vectors in one transaction, idempotent per (key, entity, hour): an hour
+   * already recorded keeps its row, with the values and time of this run when the values differ.
+   * Returns how many rows were inserted or changed.
+   */
+  append(key: OnlineSetKey, vectors: readonly OnlineVector[], materializedAt: Date): Promise<number>;
+  /** What was served for an entity for every hour in [start, end), oldest first. */
+  list(key: OnlineSetKey, entityId: string, start: Date, end: Date): Promise<ServedVectorRecord[]>;
+}

@@ -28,3 +28,8 @@ export { PrismaFeatureSetRepository } from './repositories/feature-set-repositor
 export { PgMaterializationRepository } from './repositories/materialization-repository.js';
 export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';
 export { PrismaProjectRepository } from './repositories/project-repository.js';
+export {
+  dropExpiredFeatureHistory,
+  ensureFeatureHistoryPartitions,
+  PgServedFeatureHistory,
+} from './features/served-history.js';

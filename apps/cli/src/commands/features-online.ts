@@ -79,3 +79,42 @@ export const materializationsListCommand: Command = {
     );
   },
 };
+
+export const featuresHistoryCommand: Command = {
+  name: 'features history',
+  usage: 'aihub features history --set NAME[@V] --metric M --entity ID --start T --end T [--json]',
+  summary: 'The vectors materialization served for an entity, one per hour of [start, end)',
+  async run({ client, args, json }) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        set: { type: 'string' },
+        metric: { type: 'string' },
+        entity: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+      },
+      this.usage,
+    );
+    const result = await client.features.history.query({
+      ...parseSetRef(requireValue(values.set, '--set', this.usage), this.usage),
+      metric: requireValue(values.metric, '--metric', this.usage),
+      entityId: requireValue(values.entity, '--entity', this.usage),
+      start: parseTime(requireValue(values.start, '--start', this.usage), '--start', this.usage),
+      end: parseTime(requireValue(values.end, '--end', this.usage), '--end', this.usage),
+    });
+    if (json) return printJson(result);
+    if (result.vectors.length === 0) {
+      process.stdout.write(`no vectors of ${result.entityId} were served in that range\n`);
+      return;
+    }
+    printTable<Record<string, unknown>>(
+      result.vectors.map((v) => ({
+        asOf: v.asOf,
+        materializedAt: v.materializedAt,
+        ...Object.fromEntries(result.columns.map((c, i) => [c, v.values[i]])),
+      })),
+      ['asOf', 'materializedAt', ...result.columns],
+    );
+  },
+};

@@ -10,6 +10,7 @@ import {
 import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './features.js';
 import {
   featuresGetCommand,
+  featuresHistoryCommand,
   featuresMaterializeCommand,
   materializationsListCommand,
 } from './features-online.js';
@@ -66,6 +67,7 @@ export const commands: readonly Command[] = [
   featuresGetCommand,
   featuresMaterializeCommand,
   materializationsListCommand,
+  featuresHistoryCommand,
   featuresExportCommand,
   exportsListCommand,
   exportsShowCommand,

@@ -7,13 +7,17 @@ import {
   type MaterializationRepository,
   type OnlineSetKey,
   type OnlineStore,
+  type OnlineVector,
   resolveFeatureSet,
+  type ServedFeatureHistory,
 } from '@aihub/core';
 import type { Logger } from 'pino';
 
 /** What materialization needs: the offline store computes, the online store keeps. */
 export interface OnlineDeps {
   online: OnlineStore;
+  /** The history of served vectors (ai_features), appended by every run. */
+  history: ServedFeatureHistory;
   materializations: MaterializationRepository;
   /** How long a materialized vector lives without being rewritten. */
   ttlSeconds: number;
@@ -26,18 +30,26 @@ export interface OnlineDeps {
 // Entities computed and written per step: bounds memory and the size of one Redis pipeline.
 const CHUNK = 1_000;
 
+export type MaterializeDeps = Pick<OnlineDeps, 'online' | 'history' | 'ttlSeconds'> & {
+  featureStore: FeatureStore;
+};
+
 /**
  * Writes the vector as of the current hour of every entity with readings of the metric into the
- * online store, computed by the offline path so both agree by construction.
+ * online store, computed by the offline path so both agree by construction, then records the
+ * run's vectors in the served-feature history (one COPY). If that record fails, the run fails and
+ * is recorded as failed, so the next scheduled run writes both again (each write is idempotent).
  */
 export async function materializeFeatureSet(
-  deps: { featureStore: FeatureStore; online: OnlineStore; ttlSeconds: number },
+  deps: MaterializeDeps,
   key: OnlineSetKey,
   set: FeatureSet,
   now: Date = new Date(),
 ): Promise<{ asOf: Date; entities: number }> {
   const asOf = floorHour(now);
   const entityIds = await deps.featureStore.entitiesWithMetric(key.projectId, key.metric);
+  // Kept for the history's single COPY: one row per entity, the size of what was just served.
+  const served: OnlineVector[] = [];
   for (let start = 0; start < entityIds.length; start += CHUNK) {
     const rows = await deps.featureStore.retrieveOffline({
       projectId: key.projectId,
@@ -47,7 +59,9 @@ export async function materializeFeatureSet(
     });
     const vectors = rows.map((row) => ({ entityId: row.entityId, asOf, values: row.values }));
     await deps.online.write(key, set.features, vectors, deps.ttlSeconds);
+    for (const v of vectors) served.push(v);
   }
+  await deps.history.append(key, served, now);
   return { asOf, entities: entityIds.length };
 }
 
@@ -82,7 +96,7 @@ export async function runDueMaterializations(
         deps.featureSets.get(m.projectId, name, version),
       );
       const result = await materializeFeatureSet(
-        { featureStore: deps.featureStore, online: deps.online.online, ttlSeconds: deps.online.ttlSeconds },
+        { ...deps.online, featureStore: deps.featureStore },
         key,
         set,
         now,

@@ -1,13 +1,21 @@
-import { EntityIdSchema, FeatureSetNameSchema, MetricNameSchema } from '@aihub/core';
+import {
+  DomainError,
+  EntityIdSchema,
+  FeatureSetNameSchema,
+  MetricNameSchema,
+  wholeHourCount,
+} from '@aihub/core';
 import { z } from 'zod';
 import { materializeFeatureSet } from '../online/materialize.js';
 import { getFeatures } from '../online/serve.js';
 import { readerProcedure, writerProcedure } from '../trpc.js';
-import { featureSetFor } from './features.js';
+import { assertEntitiesExist, featureSetFor } from './features.js';
 
-/** Online serving: features.get, features.materialize, features.materializations. */
+/** Online serving: features.get, features.materialize, features.materializations, features.history. */
 
 export const MAX_GET_ENTITIES = 1_000;
+/** Hours one features.history request may cover (one vector per hour). */
+export const MAX_HISTORY_HOURS = 10_000;
 
 export const featureOnlineProcedures = {
   /** Latest vectors (online when materialized, else computed), or point-in-time for a past asOf. */
@@ -52,7 +60,7 @@ export const featureOnlineProcedures = {
       if (!input.enabled) return { registration, asOf: null, entities: 0 };
       try {
         const result = await materializeFeatureSet(
-          { featureStore: ctx.deps.featureStore, online: online.online, ttlSeconds: online.ttlSeconds },
+          { ...online, featureStore: ctx.deps.featureStore },
           key,
           set,
         );
@@ -76,4 +84,42 @@ export const featureOnlineProcedures = {
   materializations: readerProcedure.query(({ ctx }) =>
     ctx.deps.online.materializations.list(ctx.principal.project.id),
   ),
+
+  /**
+   * What was served: the vectors materialization wrote for an entity, one per hour of [start, end)
+   * that was materialized (hours never materialized, or dropped by retention, are absent).
+   */
+  history: readerProcedure
+    .input(
+      z
+        .object({
+          featureSet: FeatureSetNameSchema,
+          version: z.number().int().positive().optional(),
+          metric: MetricNameSchema,
+          entityId: EntityIdSchema,
+          start: z.coerce.date(),
+          end: z.coerce.date(),
+        })
+        .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] }),
+    )
+    .query(async ({ ctx, input }) => {
+      const hours = wholeHourCount(input.start, input.end);
+      if (hours > MAX_HISTORY_HOURS) {
+        throw DomainError.badRequest(
+          `end: [start, end) spans ${hours} hours, over the ${MAX_HISTORY_HOURS} one request covers`,
+          { end: [`at most ${MAX_HISTORY_HOURS} hours after start`] },
+        );
+      }
+      const projectId = ctx.principal.project.id;
+      const set = await featureSetFor(ctx.deps, projectId, input.featureSet, input.version);
+      await assertEntitiesExist(ctx.deps, projectId, [input.entityId], 'entityId');
+      const key = { projectId, featureSet: set.name, version: set.version, metric: input.metric };
+      return {
+        featureSet: { name: set.name, version: set.version },
+        metric: input.metric,
+        entityId: input.entityId,
+        columns: set.features,
+        vectors: await ctx.deps.online.history.list(key, input.entityId, input.start, input.end),
+      };
+    }),
 };

@@ -2,6 +2,7 @@ import type { RetentionPolicy, RetentionResult } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
 import { refreshAggregates } from './refresh.js';
+import { dropExpiredFeatureHistory } from './served-history.js';
 
 const DAY_MS = 86_400_000;
 // Small transactions: retention never holds long locks or builds a huge invalidation batch at once.
@@ -24,8 +25,9 @@ async function deleteInBatches(
 }
 
 /**
- * Deletes readings and weather older than the policy, then refreshes the aggregates: the delete
- * triggers invalidated every affected bucket, so aggregates end up describing exactly what remains.
+ * Deletes readings and weather older than the policy and drops the served-feature history's
+ * expired day partitions, then refreshes the aggregates: the delete triggers invalidated every
+ * affected bucket, so aggregates end up describing exactly what remains.
  */
 export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Promise<RetentionResult> {
   try {
@@ -39,8 +41,13 @@ export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Pr
       'weather_features',
       new Date(policy.now.getTime() - policy.weatherDays * DAY_MS),
     );
+    const featurePartitionsDropped = await dropExpiredFeatureHistory(
+      pool,
+      new Date(policy.now.getTime() - policy.featuresDays * DAY_MS),
+      policy.now,
+    );
     const refresh = await refreshAggregates(pool);
-    return { readingsDeleted, weatherDeleted, refresh };
+    return { readingsDeleted, weatherDeleted, featurePartitionsDropped, refresh };
   } catch (error) {
     translateDbError(error);
   }
