@@ -93,6 +93,29 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     ]);
     expect(got.vectors.map((v: { source: string }) => v.source)).toEqual(['online', 'online']);
     expect(got.vectors[1].values[0]).toBe(1.1); // lag_1h of meter-2: its reading one hour back
+    // What was served is in the history, as JSON and as a table.
+    const historyArgs = [
+      'features',
+      'history',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--entity',
+      'meter-2',
+    ];
+    const range = [
+      '--start',
+      new Date(got.vectors[1].asOf).toISOString(),
+      '--end',
+      new Date(new Date(got.vectors[1].asOf).getTime() + HOUR).toISOString(),
+    ];
+    const served = await json([...historyArgs, ...range]);
+    expect(served.vectors.map((v: { values: number[] }) => v.values)).toEqual([got.vectors[1].values]);
+    const table = await cli([...historyArgs, ...range]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.toLowerCase()).toContain('lag_1h');
+    expect(table.stdout).toContain('1.1');
 
     const now = Date.now();
     const exported = await json([
