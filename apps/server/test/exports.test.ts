@@ -67,7 +67,7 @@ describe('training-set exports to Parquet in object storage', () => {
     const features = e.params.features;
     expect(file.columns).toEqual([
       { name: 'entity_id', type: 'VARCHAR' },
-      { name: 'as_of', type: 'TIMESTAMP' },
+      { name: 'as_of', type: 'TIMESTAMP WITH TIME ZONE' },
       ...features.map((name) => ({ name, type: 'DOUBLE' })),
       ...(label ? [{ name: 'label_next_1h', type: 'DOUBLE' }] : []),
     ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SpineRow } from './feature-store-port.js';
+import type { ExportStatistics, FeatureStatistics } from './feature-statistics.js';
 
 /*
  * Training-set exports: a durable job that streams a spine's feature rows into one Parquet object.
@@ -90,11 +91,14 @@ export interface ExportRepository {
   spine(id: string): Promise<SpineRow[]>;
   /** Heartbeat with progress; false when the export is no longer running (cancelled or swept). */
   heartbeat(id: string, rowsWritten: number): Promise<boolean>;
-  /** running -> succeeded; false when it was cancelled meanwhile. */
+  /** running -> succeeded, with the statistics of its rows; false when it was cancelled meanwhile. */
   succeed(
     id: string,
     result: { rowsWritten: number; bytes: number; sha256: string; objectKey: string },
+    statistics: { sketch: string; features: readonly FeatureStatistics[] },
   ): Promise<boolean>;
+  /** The per-feature statistics of a succeeded export; null for any other. */
+  statistics(projectId: string, id: string): Promise<ExportStatistics | null>;
   /** queued|running -> failed with the reason. */
   fail(id: string, error: string): Promise<void>;
   /** running exports whose heartbeat is older than `before` -> failed; returns them. */

@@ -1,4 +1,4 @@
-import type { FeatureRow } from '@aihub/core';
+import type { FeatureRow, FeatureStatistics } from '@aihub/core';
 
 /*
  * Messages between an export and its Parquet encoder thread. Rows travel column-wise in typed
@@ -11,6 +11,14 @@ export interface EncoderOptions {
   includeLabel: boolean;
   /** Bytes the encoder may produce ahead of what the output has taken. */
   windowBytes: number;
+  /** The file's key-value metadata. */
+  metadata: Record<string, string>;
+}
+
+/** What the encoder measured of the rows it wrote (feature-statistics.ts). */
+export interface EncodedStatistics {
+  rows: number;
+  features: FeatureStatistics[];
 }
 
 export interface RowBatch {
@@ -29,7 +37,7 @@ export type ToEncoder = RowBatch | { kind: 'ack'; bytes: number } | { kind: 'clo
 export type FromEncoder =
   | { kind: 'chunk'; data: Uint8Array }
   | { kind: 'appended' }
-  | { kind: 'closed' }
+  | { kind: 'closed'; statistics: EncodedStatistics }
   | { kind: 'error'; message: string };
 
 export function packRows(rows: readonly FeatureRow[], width: number, includeLabel: boolean): RowBatch {

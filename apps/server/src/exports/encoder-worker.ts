@@ -2,13 +2,15 @@ import type { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncoderOptions, FromEncoder, ToEncoder } from './encoder-protocol.js';
 import { unpackRows } from './encoder-protocol.js';
+import { ExportStatisticsAccumulator } from './feature-statistics.js';
 import { openExportWriter } from './parquet.js';
 
 /*
  * The Parquet encoder thread of one export (see encoder.ts). Encoding is most of an export's CPU;
  * here it runs beside the thread that reads rows from PostgreSQL and uploads the bytes, and its
  * garbage lives in this thread's own, bounded heap. Each chunk of the file goes back to the export's
- * thread; at most a few MB are produced ahead of what the upload has taken (backpressure).
+ * thread; at most a few MB are produced ahead of what the upload has taken (backpressure). The
+ * per-feature statistics of the export are gathered here too, from the column-wise batches.
  */
 
 const port = parentPort;
@@ -40,7 +42,13 @@ const fail = (error: unknown) =>
 
 // Messages are handled one at a time, in order.
 let queue: Promise<void> = Promise.resolve();
-const writerReady = openExportWriter(sink as unknown as Writable, options.features, options.includeLabel);
+const writerReady = openExportWriter(
+  sink as unknown as Writable,
+  options.features,
+  options.includeLabel,
+  options.metadata,
+);
+const statistics = new ExportStatisticsAccumulator(options.features);
 writerReady.catch(fail);
 
 port.on('message', (message: ToEncoder) => {
@@ -58,10 +66,11 @@ port.on('message', (message: ToEncoder) => {
       const writer = await writerReady;
       if (message.kind === 'rows') {
         await writer.append(unpackRows(message, options.features.length));
+        statistics.addBatch(message.entityIds.length, message.values, message.nulls);
         send({ kind: 'appended' });
       } else {
         await writer.close();
-        send({ kind: 'closed' });
+        send({ kind: 'closed', statistics: statistics.result() });
       }
     } catch (error) {
       fail(error);

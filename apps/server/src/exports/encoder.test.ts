@@ -95,7 +95,7 @@ describe('export encoder thread', () => {
       },
     });
     // A 64 KiB window (8 MiB in production) so a small file shows it.
-    const encoder = openExportEncoder(stuck, ['lag_1h'], false, 64 * 1024);
+    const encoder = openExportEncoder(stuck, ['lag_1h'], false, { windowBytes: 64 * 1024 });
     const many: FeatureRow[] = Array.from({ length: 200_000 }, (_, i) => ({
       entityId: `m-${i % 100}`,
       asOf: new Date(i * 3_600_000),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FeatureRow } from '@aihub/core';
 import {
+  type EncodedStatistics,
   type EncoderOptions,
   type FromEncoder,
   packRows,
@@ -23,8 +24,11 @@ import {
 export interface ExportEncoder {
   /** Resolves once the encoder can take another batch (at most two are queued). */
   append(rows: readonly FeatureRow[]): Promise<void>;
-  /** Writes the footer and ends `output` once every chunk of the file was written to it. */
-  close(): Promise<void>;
+  /**
+   * Writes the footer and ends `output` once every chunk of the file was written to it; answers
+   * the per-feature statistics of the rows written.
+   */
+  close(): Promise<EncodedStatistics>;
   /** Stops the thread (after a failure or cancel). */
   destroy(): Promise<void>;
 }
@@ -54,15 +58,20 @@ export function openExportEncoder(
   output: Writable,
   features: readonly string[],
   includeLabel: boolean,
-  windowBytes = 8 * 1024 * 1024,
+  options: { metadata?: Record<string, string>; windowBytes?: number } = {},
 ): ExportEncoder {
-  const worker = startWorker({ features: [...features], includeLabel, windowBytes });
+  const worker = startWorker({
+    features: [...features],
+    includeLabel,
+    windowBytes: options.windowBytes ?? 8 * 1024 * 1024,
+    metadata: options.metadata ?? {},
+  });
   const post = (message: ToEncoder, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
 
   let failure: Error | undefined;
   let queued = 0;
   let waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  let closed: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  let closed: { resolve: (statistics: EncodedStatistics) => void; reject: (error: Error) => void } | undefined;
   const settleWaiters = () => {
     const pending = waiters;
     waiters = [];
@@ -89,7 +98,7 @@ export function openExportEncoder(
         settleWaiters();
         return;
       case 'closed':
-        closed?.resolve();
+        closed?.resolve(message.statistics);
         closed = undefined;
         return;
       case 'error':
@@ -113,16 +122,17 @@ export function openExportEncoder(
     },
     async close() {
       if (failure) throw failure;
-      const done = new Promise<void>((resolve, reject) => {
+      const done = new Promise<EncodedStatistics>((resolve, reject) => {
         closed = { resolve, reject };
       });
       post({ kind: 'close' });
-      await done;
+      const statistics = await done;
       await worker.terminate();
       // As parquetjs does with its own output: the file is complete, so the stream ends.
       await new Promise<void>((resolve, reject) =>
         output.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
+      return statistics;
     },
     async destroy() {
       await worker.terminate();

@@ -3,6 +3,7 @@ import {
   type ArtifactStore,
   DomainError,
   type ExportRepository,
+  exportFileMetadata,
   type FeatureExport,
   type FeatureRow,
   type FeatureStore,
@@ -10,6 +11,7 @@ import {
 } from '@aihub/core';
 import type { Logger } from 'pino';
 import { openExportEncoder } from './encoder.js';
+import { STATISTICS_SKETCH } from './feature-statistics.js';
 
 /*
  * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into an upload
@@ -93,14 +95,18 @@ export async function runExport(
     const upload = objects.put(objectKey, body);
     upload.catch(() => {});
     // Encoding runs on its own thread while this one reads rows and uploads (encoder.ts).
-    const encoder = openExportEncoder(body, record.params.features, record.params.includeLabel);
+    // It also measures each feature's statistics as the rows pass (feature-statistics.ts).
+    const encoder = openExportEncoder(body, record.params.features, record.params.includeLabel, {
+      metadata: exportFileMetadata(record, new Date()),
+    });
+    let statistics: Awaited<ReturnType<typeof encoder.close>>;
     try {
       for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
         if (stopped) throw new ExportStopped();
         await encoder.append(batch);
         written += batch.length;
       }
-      await encoder.close();
+      statistics = await encoder.close();
     } catch (error) {
       await encoder.destroy();
       body.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -111,12 +117,11 @@ export async function runExport(
     await beat();
     if (stopped) throw new ExportStopped();
     if (
-      !(await repo.succeed(id, {
-        rowsWritten: written,
-        bytes: stored.sizeBytes,
-        sha256: stored.sha256,
-        objectKey,
-      }))
+      !(await repo.succeed(
+        id,
+        { rowsWritten: written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey },
+        { sketch: STATISTICS_SKETCH, features: statistics.features },
+      ))
     ) {
       throw new ExportStopped();
     }

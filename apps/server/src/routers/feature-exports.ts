@@ -145,14 +145,15 @@ export const featureExportProcedures = {
     )
     .query(({ ctx, input }) => ctx.deps.exports.exports.list(ctx.principal.project.id, input)),
 
-  /** One export; a succeeded one comes with a presigned download URL. */
+  /** One export; a succeeded one comes with its statistics and a presigned download URL. */
   exportGet: readerProcedure.input(idInput).query(async ({ ctx, input }) => {
     const found = await ctx.deps.exports.exports.get(ctx.principal.project.id, input.id);
     if (found.status !== 'succeeded' || !found.objectKey)
-      return { ...found, downloadUrl: null, expiresAt: null };
+      return { ...found, statistics: null, downloadUrl: null, expiresAt: null };
     const ttl = ctx.deps.exports.downloadUrlTtlSeconds;
     return {
       ...found,
+      statistics: await ctx.deps.exports.exports.statistics(found.projectId, found.id),
       downloadUrl: await ctx.deps.exports.objects.presignGet(found.objectKey, ttl),
       expiresAt: new Date(Date.now() + ttl * 1000),
     };

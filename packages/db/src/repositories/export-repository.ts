@@ -4,8 +4,10 @@ import {
   type ExportParams,
   ExportParamsSchema,
   type ExportRepository,
+  type ExportStatistics,
   type ExportStatus,
   type FeatureExport,
+  type FeatureStatistics,
   type NewExport,
   type SpineRow,
 } from '@aihub/core';
@@ -22,6 +24,7 @@ import {
   listExportsSql,
   succeedExportSql,
 } from '../sql/exports.js';
+import { insertExportStatisticsSql, selectExportStatisticsSql } from '../sql/export-statistics.js';
 
 interface ExportRow {
   id: string;
@@ -67,6 +70,49 @@ function toExport(row: ExportRow): FeatureExport {
     finishedAt: row.finished_at,
     heartbeatAt: row.heartbeat_at,
   };
+}
+
+interface StatisticsRow {
+  feature: string;
+  sketch: string;
+  count: number;
+  null_fraction: number | null;
+  mean: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+  p1: number | null;
+  p5: number | null;
+  p25: number | null;
+  p50: number | null;
+  p75: number | null;
+  p95: number | null;
+  p99: number | null;
+  computed_at: Date;
+  rows: number;
+}
+
+function statisticsParams(id: string, s: { sketch: string; features: readonly FeatureStatistics[] }): unknown[] {
+  const column = <T>(pick: (f: FeatureStatistics) => T) => s.features.map(pick);
+  return [
+    id,
+    s.sketch,
+    s.features.map((_, i) => i),
+    column((f) => f.feature),
+    column((f) => f.count),
+    column((f) => f.nullFraction),
+    column((f) => f.mean),
+    column((f) => f.std),
+    column((f) => f.min),
+    column((f) => f.max),
+    column((f) => f.quantiles.p1),
+    column((f) => f.quantiles.p5),
+    column((f) => f.quantiles.p25),
+    column((f) => f.quantiles.p50),
+    column((f) => f.quantiles.p75),
+    column((f) => f.quantiles.p95),
+    column((f) => f.quantiles.p99),
+  ];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -161,9 +207,48 @@ export class PgExportRepository implements ExportRepository {
   async succeed(
     id: string,
     result: { rowsWritten: number; bytes: number; sha256: string; objectKey: string },
+    statistics: { sketch: string; features: readonly FeatureStatistics[] },
   ): Promise<boolean> {
     const params = [id, result.rowsWritten, result.bytes, result.sha256, result.objectKey];
-    return ((await this.query(succeedExportSql, params)).rowCount ?? 0) > 0;
+    // The status and the statistics commit together: a succeeded export always has its statistics.
+    const client = await this.pool.connect().catch(translateDbError);
+    try {
+      await client.query('BEGIN');
+      const succeeded = ((await client.query(succeedExportSql, params)).rowCount ?? 0) > 0;
+      if (succeeded) await client.query(insertExportStatisticsSql, statisticsParams(id, statistics));
+      await client.query('COMMIT');
+      return succeeded;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      translateDbError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async statistics(projectId: string, id: string): Promise<ExportStatistics | null> {
+    if (!UUID.test(id)) return null;
+    const result = await this.pool
+      .query<StatisticsRow>(selectExportStatisticsSql, [projectId, id])
+      .catch(translateDbError);
+    const first = result.rows[0];
+    if (!first) return null;
+    return {
+      exportId: id,
+      rows: first.rows,
+      sketch: first.sketch,
+      computedAt: first.computed_at,
+      features: result.rows.map((r) => ({
+        feature: r.feature,
+        count: r.count,
+        nullFraction: r.null_fraction,
+        mean: r.mean,
+        std: r.std,
+        min: r.min,
+        max: r.max,
+        quantiles: { p1: r.p1, p5: r.p5, p25: r.p25, p50: r.p50, p75: r.p75, p95: r.p95, p99: r.p99 },
+      })),
+    };
   }
 
   async fail(id: string, error: string): Promise<void> {
