@@ -137,6 +137,9 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     expect(listed.items.map((e: { id: string }) => e.id)).toEqual([exported.id]);
     const shown = await cli(['exports', 'show', exported.id]);
     expect(shown.stdout).toContain('succeeded');
+    // The per-feature statistics table: lag_1h has a value in each of the 48 rows.
+    expect(shown.stdout).toContain('statistics of 48 rows (quantiles: tdigest');
+    expect(shown.stdout).toMatch(/^lag_1h +48 +0 /m);
     const output = join(dir, 'train.parquet');
     const downloaded = await json(['exports', 'download', exported.id, '--output', output]);
     expect(downloaded).toMatchObject({ verified: true, sha256: exported.sha256 });

@@ -111,15 +111,37 @@ export const exportsListCommand: Command = {
 export const exportsShowCommand: Command = {
   name: 'exports show',
   usage: 'aihub exports show <export-id> [--json]',
-  summary: 'One export: status, progress, parameters, checksum, download URL when it succeeded',
+  summary:
+    'One export: status, progress, parameters, checksum, per-feature statistics and download URL when it succeeded',
   async run({ client, args, json }) {
     const { positionals } = parseCommandArgs(args, {}, this.usage);
     const found = await client.features.exportGet.query({
       id: requireValue(positionals[0], '<export-id>', this.usage),
     });
     if (json) return printJson(found);
-    const { params, warnings, ...rest } = found;
+    const { params, warnings, statistics, ...rest } = found;
     printFields({ ...rest, params: JSON.stringify(params), warnings: warnings.join('; ') || null });
+    if (!statistics) return;
+    process.stdout.write(`\nstatistics of ${statistics.rows} rows (quantiles: ${statistics.sketch})\n`);
+    printTable(
+      statistics.features.map(({ quantiles, ...s }) => ({ ...s, ...quantiles })),
+      [
+        'feature',
+        'count',
+        'nullFraction',
+        'mean',
+        'std',
+        'min',
+        'p1',
+        'p5',
+        'p25',
+        'p50',
+        'p75',
+        'p95',
+        'p99',
+        'max',
+      ],
+    );
   },
 };
 

@@ -163,7 +163,12 @@ export const modelsShowCommand: Command = {
     const v = await client.models.get.query(parseRef(positionals[0], this.usage));
     if (json) return printJson(v);
     const { metrics, params, metadata, lineage, ...rest } = v;
-    printFields({ ...rest, metrics, params, metadata, lineage });
+    // The training export's statistics are long: `aihub exports show <export-id>` prints them.
+    const { statistics, ...links } = lineage;
+    const trainingStatistics = statistics
+      ? `${statistics.features.length} features over ${statistics.rows} rows (export ${statistics.exportId})`
+      : null;
+    printFields({ ...rest, metrics, params, metadata, lineage: links, trainingStatistics });
   },
 };
 

@@ -43,9 +43,17 @@ export const modelsRouter = {
     return { version, upload: { method: 'PUT' as const, path: uploadPath(version.id) } };
   }),
 
-  get: readerProcedure
-    .input(GetInput)
-    .query(({ ctx, input }) => ctx.deps.registry.models.get(ctx.principal.project.id, toRef(input))),
+  /**
+   * One version. Its lineage carries the statistics of the export it was trained on (null without
+   * an export, or until that export succeeded): the reference drift is measured against.
+   */
+  get: readerProcedure.input(GetInput).query(async ({ ctx, input }) => {
+    const projectId = ctx.principal.project.id;
+    const version = await ctx.deps.registry.models.get(projectId, toRef(input));
+    const { exportId } = version.lineage;
+    const statistics = exportId ? await ctx.deps.exports.exports.statistics(projectId, exportId) : null;
+    return { ...version, lineage: { ...version.lineage, statistics } };
+  }),
 
   list: readerProcedure
     .input(ListInput)

@@ -34,7 +34,9 @@ export async function openDuckFile(bytes: Uint8Array): Promise<DuckFile> {
       return described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     },
     async metadata() {
-      const kv = await rows('SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata($file)');
+      const kv = await rows(
+        'SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata($file)',
+      );
       return Object.fromEntries(kv.map((r) => [String(r.key), String(r.value)]));
     },
     query: (sql) => rows(sql),
@@ -49,7 +51,9 @@ export async function openDuckFile(bytes: Uint8Array): Promise<DuckFile> {
 const close = (actual: number | null, expected: number | null, what: string, tolerance = 1e-9) => {
   if (expected === null) return expect(actual, what).toBeNull();
   expect(actual, what).not.toBeNull();
-  expect(Math.abs((actual as number) - expected), what).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected)));
+  expect(Math.abs((actual as number) - expected), what).toBeLessThanOrEqual(
+    tolerance * Math.max(1, Math.abs(expected)),
+  );
 };
 
 /** The statistics' quantile probabilities, named as the record names them. */

@@ -92,7 +92,10 @@ interface StatisticsRow {
   rows: number;
 }
 
-function statisticsParams(id: string, s: { sketch: string; features: readonly FeatureStatistics[] }): unknown[] {
+function statisticsParams(
+  id: string,
+  s: { sketch: string; features: readonly FeatureStatistics[] },
+): unknown[] {
   const column = <T>(pick: (f: FeatureStatistics) => T) => s.features.map(pick);
   return [
     id,
