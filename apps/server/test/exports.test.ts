@@ -133,6 +133,47 @@ describe('training-set exports to Parquet in object storage', () => {
     await expectMatchesOffline(done, spine, false);
   });
 
+  it('exports weather cut at H and the weather lag family, by hand and equal to offline', async () => {
+    await a.features.defineSet.mutate({
+      name: 'wx_export',
+      features: ['weather_temperature_c', 'weather_temperature_c_lag_1h', 'weather_humidity_pct_lag_24h'],
+    });
+    // A forecast of hour endHour - 5h issued 30 minutes into that hour: too late for that hour.
+    const H = endHour - 5 * HOUR;
+    await a.ingest.weather.mutate({
+      records: [
+        {
+          location_id: 'loc-1',
+          ts: new Date(H).toISOString(),
+          issued_at: new Date(H + 30 * 60_000).toISOString(),
+          temperature_c: -40,
+        },
+      ],
+    });
+    const spine = [
+      { entityId: 'm1', asOf: new Date(H + 45 * 60_000) },
+      { entityId: 'm1', asOf: new Date(H + HOUR) },
+      { entityId: 'm2', asOf: new Date(H + 45 * 60_000) },
+    ];
+    const started = await a.features.export.mutate({ featureSet: 'wx_export', metric: 'kwh', spine });
+    const done = await finished(started.id);
+    expect(done.status).toBe('succeeded');
+    await expectMatchesOffline(done, spine, false);
+    const file = await readExport(done.downloadUrl as string);
+    // Seeded forecasts (issued 6 h ahead): temperature 5 + (h % 7) and humidity 60 for hour endHour - h h.
+    expect(
+      file.rows.map((r) => [
+        r.weather_temperature_c,
+        r.weather_temperature_c_lag_1h,
+        r.weather_humidity_pct_lag_24h,
+      ]),
+    ).toEqual([
+      [5 + 5, 5 + 6, 60], // H: the seeded forecast, not the -40 issued inside the hour
+      [5 + 4, -40, 60], // H + 1h: hour H as known at H + 1h is the -40 issue
+      [null, null, null], // m2 has no location
+    ]);
+  });
+
   it('writes a valid empty file when there are no rows', async () => {
     // No whole hour in [start, end): zero rows.
     const started = await a.features.export.mutate({
