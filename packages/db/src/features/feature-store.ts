@@ -124,14 +124,18 @@ export class PgFeatureStore implements FeatureStore {
     const bounds = wholeHourBounds(request.start, request.end);
     if (!bounds || request.entityIds.length === 0) return new Map();
     try {
-      const result = await this.pool.query<{ entity_id: string; hours: number }>(hoursWithReadingsSql, [
-        request.projectId,
-        request.metric,
-        [...new Set(request.entityIds)],
-        bounds[0],
-        bounds[1],
-        request.lookbackHours,
-      ]);
+      const source = request.lookbackHours >= 23 ? 'daily' : 'hourly';
+      const result = await this.pool.query<{ entity_id: string; hours: number }>(
+        hoursWithReadingsSql(source),
+        [
+          request.projectId,
+          request.metric,
+          [...new Set(request.entityIds)],
+          bounds[0],
+          bounds[1],
+          request.lookbackHours,
+        ],
+      );
       return new Map(result.rows.map((r) => [r.entity_id, r.hours]));
     } catch (error) {
       translateDbError(error);
