@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type FeatureRow, PREDEFINED_FEATURE_SETS } from '@aihub/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -900,5 +901,148 @@ describe('predefined feature sets', () => {
       'rolling_168h_mean',
       'rolling_168h_std',
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('SQL views of the predefined sets agree with the offline retrieval (on the data above)', () => {
+  const VIEWS = {
+    forecast_basic: 'forecast_basic_features',
+    forecast_advanced: 'forecast_advanced_features',
+    anomaly_detection: 'anomaly_detection_features',
+  } as const;
+  // Windows over the fixtures above: the main, late and weather scenarios, and the DST weekend.
+  const WINDOWS = [
+    ['2026-01-08T00:00:00Z', '2026-02-12T00:00:00Z'],
+    ['2026-03-28T00:00:00Z', '2026-03-30T12:00:00Z'],
+  ] as const;
+  const projectNamed = async (name: string) =>
+    (await pool.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [name])).rows[0]
+      ?.id as string;
+
+  beforeAll(async () => {
+    // Readings for entities of the weather and calendar scenarios (which had none), so that the
+    // views have rows for them: weather with every kind of issue, calendars across DST.
+    const weather = await projectNamed('ka-weather');
+    await upsertReadings(weather, [
+      ['w-meter', 'load', '2026-02-10T10:30:00.000Z', 1.5],
+      ['w-noloc', 'load', '2026-02-10T10:30:00.000Z', 2.5],
+    ]);
+    await refresh(weather);
+    const calendar = await projectNamed('ka-calendar');
+    await upsertReadings(calendar, [
+      ['berlin', 'load', '2026-03-28T20:15:00.000Z', 7],
+      ['nyc', 'load', '2026-03-28T20:15:00.000Z', 8],
+    ]);
+    await refresh(calendar);
+  });
+
+  it.each(Object.entries(VIEWS))('%s: %s equals features.offline row for row', async (set, view) => {
+    const features = PREDEFINED_FEATURE_SETS[set] as readonly string[];
+    const rows = await pool.query<Record<string, unknown>>(
+      `SELECT * FROM ${view} WHERE (as_of >= $1 AND as_of < $2) OR (as_of >= $3 AND as_of < $4)
+        ORDER BY project_id, metric, entity_id, as_of`,
+      WINDOWS.flat(),
+    );
+    expect(rows.fields.map((f) => f.name)).toEqual([
+      'project_id',
+      'entity_id',
+      'metric',
+      'as_of',
+      ...features,
+    ]);
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const row of rows.rows) {
+      const key = `${row.project_id} ${row.metric}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    let compared = 0;
+    for (const group of groups.values()) {
+      const first = group[0] as Record<string, unknown>;
+      const offline = await retrieveOfflineFeatures(pool, {
+        projectId: first.project_id as string,
+        metric: first.metric as string,
+        features,
+        spine: group.map((r) => ({ entityId: r.entity_id as string, asOf: r.as_of as Date })),
+      });
+      const fromView = group.map((r) => [
+        r.entity_id,
+        (r.as_of as Date).toISOString(),
+        ...features.map((f) => r[f]),
+      ]);
+      const fromOffline = offline.map((r) => [r.entityId, r.asOf.toISOString(), ...r.values]);
+      expect(fromView).toEqual(fromOffline);
+      compared += group.length;
+    }
+    // Not vacuous: main (4 entities, 2 metrics of meter-1), other, late (2 metrics), weather (2),
+    // calendar (2) are all there, over most of the windows' hours.
+    expect(groups.size).toBe(7);
+    expect(compared).toBeGreaterThan(5_000);
+    const nonNull = (f: string) => rows.rows.filter((r) => r[f] !== null).length;
+    for (const f of features) expect(nonNull(f), f).toBeGreaterThan(0);
+  });
+
+  it('has one row per hour from the hour after the first reading, and the hand-computed values', async () => {
+    const main = await projectNamed('ka-main');
+    const hours = await pool.query<{ first: Date; n: number; distinct_n: number }>(
+      `SELECT min(as_of) AS first, count(*)::int AS n, count(DISTINCT as_of)::int AS distinct_n
+         FROM forecast_basic_features
+        WHERE project_id = $1 AND entity_id = 'meter-1' AND metric = 'load' AND as_of < '2026-01-16T00:00:00Z'`,
+      [main],
+    );
+    // The first reading is 2026-01-08T09:59:59.999 (bucket 09:00): rows from 10:00 to 01-15 23:00.
+    expect(hours.rows[0]).toEqual({
+      first: new Date('2026-01-08T10:00:00Z'),
+      n: 7 * 24 + 14,
+      distinct_n: 7 * 24 + 14,
+    });
+    const advanced = await pool.query(
+      `SELECT * FROM forecast_advanced_features
+        WHERE project_id = $1 AND entity_id = 'meter-1' AND metric = 'load' AND as_of = '2026-01-15T10:00:00Z'`,
+      [main],
+    );
+    const features = PREDEFINED_FEATURE_SETS.forecast_advanced as readonly string[];
+    expectValues(
+      features,
+      features.map((f) => advanced.rows[0]?.[f] as number | null),
+      [
+        6,
+        3,
+        null,
+        10,
+        4,
+        0,
+        1,
+        5,
+        Math.sqrt(52 / 6),
+        2,
+        10,
+        95 / 3,
+        Math.sqrt(33702 / 8),
+        null,
+        null,
+        null,
+        null,
+        null,
+      ],
+    );
+  });
+
+  it("runs the README's SQL access example as written (with a real project id)", async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('**SQL access.**'));
+    const sql = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(sql).toContain('anomaly_detection_features');
+    const main = await projectNamed('ka-main');
+    const result = await pool.query((sql as string).replace('<project uuid>', main));
+    const features = PREDEFINED_FEATURE_SETS.anomaly_detection as readonly string[];
+    expect(result.rows).toHaveLength(1);
+    // MAIN at H = 2026-01-15T10:00Z, by hand above.
+    expectValues(
+      features,
+      features.map((f) => result.rows[0]?.[f] as number | null),
+      [6, 3, 10, 3, 4, 5, Math.sqrt(52 / 6), 1 / Math.sqrt(52 / 6), 95 / 3, Math.sqrt(33702 / 8)],
+    );
   });
 });
