@@ -7,9 +7,10 @@ import { keysRouter } from './routers/keys.js';
 import { modelsRouter } from './routers/models.js';
 import { projectsRouter } from './routers/projects.js';
 import { aggregatesRouter, entitiesRouter, ingestRouter, maintenanceRouter } from './routers/store.js';
-import { createRouter } from './trpc.js';
+import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
+import { type AihubErrorShape, createRouter } from './trpc.js';
 
-export const appRouter = createRouter({
+const procedures = {
   health: healthRouter,
   auth: authRouter,
   projects: projectsRouter,
@@ -20,6 +21,19 @@ export const appRouter = createRouter({
   features: { ...featuresRouter, ...featureOnlineProcedures, ...featureExportProcedures },
   maintenance: maintenanceRouter,
   models: modelsRouter,
-});
+};
+
+export const appRouter = createRouter(procedures);
 
 export type AppRouter = typeof appRouter;
+
+/**
+ * The router as a client sees it: the same procedures, error shape and transformer, without the
+ * server's context type. `AppRouter`'s declaration names the context, whose types name pg, ioredis,
+ * minio and pino; @aihub/client bundles this declaration instead, so a consumer type-checks it
+ * without the server's dependencies installed.
+ */
+export type ClientAppRouter = TRPCBuiltRouter<
+  { ctx: object; meta: object; errorShape: AihubErrorShape; transformer: true },
+  TRPCDecorateCreateRouterOptions<typeof procedures>
+>;

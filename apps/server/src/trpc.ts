@@ -1,6 +1,7 @@
-import { type Role, requireRole } from '@aihub/core';
+import { type FieldErrors, type Role, requireRole } from '@aihub/core';
 import { initTRPC } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODE_NUMBER } from '@trpc/server/rpc';
 import { authenticateBearer } from './authenticate.js';
 import type { AuthedContext, Context } from './context.js';
 import { fieldErrorsOf, toTRPCError } from './errors.js';
@@ -10,12 +11,26 @@ import { transformer } from './transformer.js';
 // tRPC's own message for a batch over maxBatchSize, completed with the limit.
 const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 
+/** Every error answer's shape (written out so clients' declarations need nothing of the server's). */
+export interface AihubErrorShape {
+  message: string;
+  code: TRPC_ERROR_CODE_NUMBER;
+  data: {
+    code: TRPC_ERROR_CODE_KEY;
+    httpStatus: number;
+    path: string | undefined;
+    requestId: string | undefined;
+    /** BAD_REQUEST only: each invalid field and why. */
+    fieldErrors: FieldErrors | null;
+  };
+}
+
 const t = initTRPC.context<Context>().create({
   // superjson on the wire; answers serialized without its per-node cost (transformer.ts).
   transformer,
   // Never send stack traces to clients, whatever NODE_ENV says.
   isDev: false,
-  errorFormatter({ shape, error, ctx }) {
+  errorFormatter({ shape, error, ctx }): AihubErrorShape {
     const requestId = ctx?.requestId;
     const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error) : null;
     const message =

@@ -1,0 +1,12 @@
+import { type AihubClient, type AihubClientOptions, createClient } from './client.js';
+import { undiciFetch } from './undici.js';
+
+export type { AihubClient, AihubClientOptions, AihubFetch } from './client.js';
+export { MAX_QUERY_URL_INPUT } from './client.js';
+export * from './errors.js';
+export type * from './router.js';
+
+/** A typed AI Hub client (Node.js build: undici's `request` unless `fetch` is given). */
+export function createAihubClient(options: AihubClientOptions): AihubClient {
+  return createClient(options, undiciFetch);
+}
