@@ -16,7 +16,8 @@ const checkImports = {
   generateBundle(_options, bundle) {
     for (const chunk of Object.values(bundle)) {
       const stray = chunk.type === 'chunk' ? chunk.imports.filter((id) => !allowedImports.has(id)) : [];
-      if (stray.length > 0) this.error(`${chunk.fileName} imports ${stray.join(', ')}; a client could not type-check it`);
+      if (stray.length > 0)
+        this.error(`${chunk.fileName} imports ${stray.join(', ')}; a client could not type-check it`);
     }
   },
 };

@@ -38,7 +38,9 @@ function inputTooLongForUrl(input: unknown): boolean {
   if (input === undefined) return false;
   // What tRPC's GET would put in the URL: the superjson-serialized input, URI-encoded.
   const serialized = JSON.stringify(superjson.serialize(input));
-  return serialized.length > MAX_QUERY_URL_INPUT || encodeURIComponent(serialized).length > MAX_QUERY_URL_INPUT;
+  return (
+    serialized.length > MAX_QUERY_URL_INPUT || encodeURIComponent(serialized).length > MAX_QUERY_URL_INPUT
+  );
 }
 
 export function createClient(options: AihubClientOptions, defaultFetch: AihubFetch | undefined): AihubClient {
