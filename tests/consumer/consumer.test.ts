@@ -286,6 +286,7 @@ describe('@aihub/client from packed tarballs, installed with npm outside the wor
     for (const e of [0, 1, 499, 998, 999]) {
       const vector = out.online.vectors[e];
       expect(vector.asOf).toBe(new Date(T0 + HOURS * HOUR).toISOString());
+      expect(vector.status).toBe('ok');
       expectValues(vector.values, expected(e, getAsOf));
     }
 
