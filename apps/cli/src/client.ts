@@ -40,15 +40,20 @@ export function createApiClient(connection: Connection): ApiClient {
   });
 }
 
-const networkCode = (error: unknown): string | undefined => {
-  for (
-    let e = error as { code?: unknown; cause?: unknown } | undefined, i = 0;
-    e && i < 5;
-    e = e.cause as typeof e, i++
-  )
+/** The errno-style code (ECONNREFUSED, ENOTFOUND, …) somewhere in an error's cause chain. */
+function networkCode(error: unknown): string | undefined {
+  let e = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e)
     if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
   return undefined;
-};
+}
+
+export const unreachable = (url: string, error: unknown) =>
+  new CliError(
+    `cannot reach AI Hub at ${url} (${networkCode(error) ?? (error as Error).message})`,
+    1,
+    'UNREACHABLE',
+  );
 
 /**
  * What answered at `url` when it did not answer like AI Hub: an AI Hub server answers `GET /livez`
@@ -66,13 +71,6 @@ async function probeLivez(url: string, answer: string): Promise<CliError> {
     return new CliError(`${url} is not an AI Hub server (GET /livez answered ${res.status})`, 1, 'NOT_AIHUB');
   return new CliError(`unexpected answer from AI Hub at ${url}: ${answer}`, 1, 'BAD_RESPONSE');
 }
-
-export const unreachable = (url: string, error: unknown) =>
-  new CliError(
-    `cannot reach AI Hub at ${url} (${networkCode(error) ?? (error as Error).message})`,
-    1,
-    'UNREACHABLE',
-  );
 
 /** Turns a client-side failure into one sentence a person can act on, with a code for `--json`. */
 export async function describeApiError(error: unknown, connection: Connection): Promise<CliError> {
