@@ -83,6 +83,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     accessKey: env.S3_ACCESS_KEY,
     secretKey: env.S3_SECRET_KEY,
     partSize: env.S3_PART_SIZE_MB * 1024 * 1024,
+    timeoutMs: env.S3_TIMEOUT_MS,
   });
 
   const probes: HealthProbe[] = [
@@ -102,12 +103,21 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   };
   const exports = {
     exports: new PgExportRepository(db.pool),
-    objects: new S3ArtifactStore(s3, env.S3_BUCKET_EXPORTS, env.S3_REGION),
+    objects: new S3ArtifactStore(s3, env.S3_BUCKET_EXPORTS, env.S3_REGION, env.S3_PART_SIZE_MB * 1024 * 1024),
     downloadUrlTtlSeconds: env.EXPORT_DOWNLOAD_URL_TTL_SECONDS,
     heartbeatTimeoutMs: env.EXPORT_HEARTBEAT_TIMEOUT_SECONDS * 1000,
+    timeoutMs: env.EXPORT_TIMEOUT_SECONDS * 1000,
   };
   const materializations = online.materializations;
-  const jobs = await startJobs(env, db.pool, logger, { featureStore, featureSets, online, exports, metrics });
+  const registry = createModelRegistryDeps(env, db.pool, s3);
+  const jobs = await startJobs(env, db.pool, logger, {
+    featureStore,
+    featureSets,
+    online,
+    exports,
+    metrics,
+    registry,
+  });
   // Each (re)connection may be to a Redis that restarted empty: a materialization run checks the
   // store's mark and, if it is gone, rewrites every registration (runDueMaterializations).
   redis.on('ready', () => {
@@ -130,7 +140,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     apiKeys: new PrismaApiKeyRepository(db.prisma, db.pool, keyCache),
     probes,
     logger,
-    registry: createModelRegistryDeps(env, db.pool, s3),
+    registry,
     featureStore,
     featureSets,
     jobs,

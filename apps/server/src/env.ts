@@ -32,10 +32,24 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be a valid bucket name')
     .default('aihub-exports'),
+  /**
+   * Longest silence allowed on one request to the object store, in ms: no byte either way for this
+   * long fails the call (UNAVAILABLE) and readiness reports the store as failing.
+   */
+  S3_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Unfinished multipart uploads older than this (left by killed processes) are aborted, in hours. */
+  S3_STALE_UPLOAD_HOURS: positiveInt.default(24),
+  /** Cron (UTC) of the sweep that aborts stale unfinished multipart uploads in both buckets. */
+  AIHUB_UPLOAD_SWEEP_CRON: z.string().min(9).default('41 * * * *'),
   /** Multipart part size for artifact uploads, in MiB: the most an upload holds in memory is about two parts. */
   S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(16),
   /** The largest model artifact accepted, in bytes. */
   MODEL_MAX_ARTIFACT_BYTES: positiveInt.default(20 * 1024 ** 3),
+  /**
+   * An artifact upload holds its version for this long past its last progress, in seconds; then
+   * another upload may take the version over, or the sweep marks it failed (process killed).
+   */
+  MODEL_UPLOAD_LEASE_SECONDS: positiveInt.default(60),
   /** How long presigned artifact download URLs stay valid, in seconds (at most 7 days). */
   MODEL_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -70,6 +84,8 @@ export const EnvSchema = z.object({
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** A running export whose worker has not reported for this long is marked failed, in seconds. */
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(60),
+  /** An export still running after this long is failed and its objects freed, in seconds (under 23 h). */
+  EXPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(82_800).default(21_600),
   /** How long presigned export download URLs stay valid, in seconds (at most 7 days). */
   EXPORT_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   /** Cron (UTC) of the retention job. */

@@ -1,4 +1,4 @@
-import type { FeatureSetRepository, FeatureStore } from '@aihub/core';
+import { DomainError, type FeatureSetRepository, type FeatureStore } from '@aihub/core';
 import type { Db } from '@aihub/db';
 import { applyRetention, refreshAggregates } from '@aihub/db';
 import PgBoss from 'pg-boss';
@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Env } from './env.js';
 import { describePgError } from './logger.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
+import { type ModelRegistryDeps, sweepAbandonedUploads } from './models-service.js';
 import type { Metrics } from './observability/metrics.js';
 import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
 
@@ -18,6 +19,7 @@ export const REFRESH_QUEUE = 'aggregates-refresh';
 export const RETENTION_QUEUE = 'maintenance-retention';
 export const MATERIALIZE_QUEUE = 'online-materialize';
 export const EXPORT_QUEUE = 'feature-exports';
+export const UPLOAD_SWEEP_QUEUE = 'storage-upload-sweep';
 
 export interface Jobs {
   /** Asks for an aggregate refresh soon; requests while one is queued collapse into it. */
@@ -36,6 +38,7 @@ export interface JobDeps {
   online: OnlineDeps;
   exports: ExportDeps;
   metrics: Metrics;
+  registry: ModelRegistryDeps;
 }
 
 export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps: JobDeps): Promise<Jobs> {
@@ -49,21 +52,28 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   boss.on('error', (error) => logger.error({ err: describePgError(error) }, 'job queue error'));
   await boss.start();
   // 'stately': at most one queued and one running job per queue, so bursts of ingest collapse.
-  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE]) {
+  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE, UPLOAD_SWEEP_QUEUE]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'stately' });
   }
   // Exports are not retried: a failed or killed export is reported failed, and the user starts
-  // another. The expiry is generous because liveness is tracked by the export's own heartbeat.
-  if (!(await boss.getQueue(EXPORT_QUEUE))) {
-    await boss.createQueue(EXPORT_QUEUE, {
-      name: EXPORT_QUEUE,
-      policy: 'standard',
-      retryLimit: 0,
-      expireInHours: 12,
-    });
-  }
+  // another. The runner fails an export at its own deadline (EXPORT_TIMEOUT_SECONDS); the queue's
+  // expiry, a little later, frees the job slot should the runner itself be stuck. pg-boss 10 reads
+  // only `expireInSeconds` from a queue's options (`expireInHours` was silently ignored, leaving
+  // the 15-minute default), and an existing queue is updated to the current setting.
+  const exportQueue = {
+    name: EXPORT_QUEUE,
+    policy: 'standard' as const,
+    retryLimit: 0,
+    expireInSeconds: env.EXPORT_TIMEOUT_SECONDS + 300,
+  };
+  const existing = await boss.getQueue(EXPORT_QUEUE);
+  if (!existing) await boss.createQueue(EXPORT_QUEUE, exportQueue);
+  else if (existing.expireInSeconds !== exportQueue.expireInSeconds)
+    await boss.updateQueue(EXPORT_QUEUE, exportQueue);
+  // Aborted on stop: running exports end now, recorded failed with this reason, not left `running`.
+  const shutdown = new AbortController();
   const workers = env.AIHUB_WORKERS
-    ? await startWorkers(boss, env, pool, logger, deps)
+    ? await startWorkers(boss, env, pool, logger, deps, shutdown.signal)
     : { stop: () => {}, refresh: [], exports: [], materialize: [] };
   // Workers poll every second; a job sent by this process wakes this process's idle workers at once.
   const wake = (ids: readonly string[]) => {
@@ -72,6 +82,7 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   await boss.schedule(REFRESH_QUEUE, env.AIHUB_REFRESH_CRON);
   await boss.schedule(RETENTION_QUEUE, env.AIHUB_RETENTION_CRON);
   await boss.schedule(MATERIALIZE_QUEUE, env.AIHUB_MATERIALIZE_CRON);
+  await boss.schedule(UPLOAD_SWEEP_QUEUE, env.AIHUB_UPLOAD_SWEEP_CRON);
 
   return {
     async requestRefresh() {
@@ -88,6 +99,9 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
       wake(workers.materialize);
     },
     async stop() {
+      shutdown.abort(
+        new DomainError('UNAVAILABLE', 'The server shut down during the export; start the export again'),
+      );
       workers.stop();
       await boss.stop({ graceful: true, timeout: 10_000, wait: true });
     },
@@ -100,6 +114,7 @@ async function startWorkers(
   pool: Db['pool'],
   logger: Logger,
   deps: JobDeps,
+  signal: AbortSignal,
 ): Promise<{ stop(): void; refresh: string[]; exports: string[]; materialize: string[] }> {
   // Every job's failure is counted (pg-boss records it too, but nothing else would show it).
   const counted =
@@ -159,21 +174,40 @@ async function startWorkers(
         counted(EXPORT_QUEUE, async ([job]) => {
           if (!job) return;
           const started = performance.now();
-          const outcome = await runExport(deps, job.data.exportId, logger);
+          const outcome = await runExport(deps, job.data.exportId, logger, signal);
           if (outcome !== 'skipped')
             deps.metrics.exportDuration.observe({ outcome }, (performance.now() - started) / 1000);
         }),
       ),
     );
   }
-  // A process killed mid-export stops heartbeating: any worker process finds it (at start and
-  // then periodically; sweeps from several processes are safe, the update is conditional).
-  const sweep = () =>
-    sweepDeadExports(deps.exports, logger).catch((error: unknown) =>
+  // Unfinished multipart uploads older than the limit (their process was killed) are aborted in
+  // both buckets; the store keeps their parts otherwise.
+  await boss.work(
+    UPLOAD_SWEEP_QUEUE,
+    { pollingIntervalSeconds: 5 },
+    counted(UPLOAD_SWEEP_QUEUE, async () => {
+      const olderThan = new Date(Date.now() - env.S3_STALE_UPLOAD_HOURS * 3_600_000);
+      const aborted =
+        (await deps.registry.artifacts.abortStaleUploads(olderThan)) +
+        (await deps.exports.objects.abortStaleUploads(olderThan));
+      if (aborted > 0) logger.info({ aborted, olderThan }, 'stale multipart uploads aborted');
+    }),
+  );
+  // A process killed mid-export stops heartbeating, and one killed mid-upload stops renewing its
+  // lease: any worker process finds them (at start and then periodically; sweeps from several
+  // processes are safe, the updates are conditional).
+  const sweep = async () => {
+    await sweepDeadExports(deps.exports, logger).catch((error: unknown) =>
       logger.warn({ err: error }, 'export sweep failed'),
     );
+    await sweepAbandonedUploads(deps.registry, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'upload sweep failed'),
+    );
+  };
   await sweep();
-  const timer = setInterval(sweep, Math.min(30_000, Math.max(1_000, deps.exports.heartbeatTimeoutMs / 2)));
+  const every = Math.min(deps.exports.heartbeatTimeoutMs / 2, deps.registry.uploadLeaseMs / 2);
+  const timer = setInterval(() => void sweep(), Math.min(30_000, Math.max(1_000, every)));
   timer.unref();
   return {
     stop: () => clearInterval(timer),

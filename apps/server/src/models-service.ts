@@ -6,6 +6,7 @@ import {
   type ModelVersionRef,
   type Principal,
   roleAtLeast,
+  type UploadClaim,
 } from '@aihub/core';
 import { PgModelRegistryRepository } from '@aihub/db';
 import { S3ArtifactStore } from '@aihub/storage';
@@ -25,6 +26,8 @@ export interface ModelRegistryDeps {
   artifacts: ArtifactStore;
   maxArtifactBytes: number;
   downloadUrlTtlSeconds: number;
+  /** How long an upload holds its version past its last renewal (renewed every third of it). */
+  uploadLeaseMs: number;
 }
 
 /** `<project-id>/models/<model-name>/v<version>/`: every object of one version, deleted together. */
@@ -44,6 +47,7 @@ async function publish(
   principal: Principal,
   version: ModelVersion,
   artifact: { sizeBytes: number; sha256: string; artifactKey: string },
+  claim: string,
 ): Promise<ModelVersion> {
   const prefix = versionPrefix(principal.project.id, version.modelName, version.version);
   await deps.artifacts.putJson(`${prefix}metrics.json`, version.metrics);
@@ -58,17 +62,30 @@ async function publish(
     lineage: version.lineage,
     createdBy: version.createdBy,
   });
-  return deps.models.markReady(principal.project.id, version.id, artifact, principal.keyName);
+  return deps.models.markReady(principal.project.id, version.id, artifact, principal.keyName, claim);
 }
 
-/** Runs `work`; on failure frees the version's objects and marks it failed, then rethrows. */
+/**
+ * Runs `work` under the upload's claim, renewing its lease meanwhile; on failure frees the
+ * version's objects and marks it failed (unless another upload took it over), then rethrows.
+ */
 async function orFail<T>(
   deps: ModelRegistryDeps,
   principal: Principal,
-  version: ModelVersion,
+  claim: UploadClaim,
   log: Logger,
   work: () => Promise<T>,
 ): Promise<T> {
+  const { version, token } = claim;
+  const renew = setInterval(
+    () =>
+      void deps.models
+        .renewUpload(principal.project.id, version.id, token, deps.uploadLeaseMs)
+        .catch((e: unknown) =>
+          log.warn({ err: e, versionId: version.id }, 'could not renew the upload lease'),
+        ),
+    Math.max(100, deps.uploadLeaseMs / 3),
+  );
   try {
     return await work();
   } catch (error) {
@@ -77,9 +94,11 @@ async function orFail<T>(
       .deletePrefix(prefix)
       .catch((e: unknown) => log.warn({ err: e, prefix }, 'cleanup failed'));
     await deps.models
-      .markFailed(principal.project.id, version.id, reasonOf(error), principal.keyName)
+      .markFailed(principal.project.id, version.id, reasonOf(error), principal.keyName, token)
       .catch((e: unknown) => log.error({ err: e, versionId: version.id }, 'could not mark version failed'));
     throw error;
+  } finally {
+    clearInterval(renew);
   }
 }
 
@@ -91,8 +110,9 @@ export async function receiveArtifact(
   body: AsyncIterable<Uint8Array>,
   log: Logger,
 ): Promise<ModelVersion> {
-  const version = await deps.models.claimUpload(principal.project.id, versionId);
-  return orFail(deps, principal, version, log, async () => {
+  const claim = await deps.models.claimUpload(principal.project.id, versionId, deps.uploadLeaseMs);
+  const { version } = claim;
+  return orFail(deps, principal, claim, log, async () => {
     const artifactKey = `${versionPrefix(principal.project.id, version.modelName, version.version)}artifact.${version.format}`;
     const maxBytes = Math.min(version.declaredSizeBytes ?? deps.maxArtifactBytes, deps.maxArtifactBytes);
     const stored = await deps.artifacts.put(artifactKey, body, { maxBytes });
@@ -109,7 +129,7 @@ export async function receiveArtifact(
         mismatch,
       );
     }
-    return publish(deps, principal, version, { ...stored, artifactKey });
+    return publish(deps, principal, version, { ...stored, artifactKey }, claim.token);
   });
 }
 
@@ -141,13 +161,14 @@ export async function copyVersion(
     actor: principal.keyName,
     comment: `copied from ${source.modelName} v${source.version}${input.comment ? `: ${input.comment}` : ''}`,
   });
-  const version = await deps.models.claimUpload(principal.project.id, created.id);
-  return orFail(deps, principal, version, log, async () => {
+  const claim = await deps.models.claimUpload(principal.project.id, created.id, deps.uploadLeaseMs);
+  const { version } = claim;
+  return orFail(deps, principal, claim, log, async () => {
     const artifactKey = `${versionPrefix(principal.project.id, version.modelName, version.version)}artifact.${version.format}`;
     await deps.artifacts.copy(fromKey, artifactKey);
     const copied = await deps.artifacts.stat(artifactKey);
     if (copied?.sizeBytes !== sizeBytes) throw DomainError.unavailable('Object storage (copy incomplete)');
-    return publish(deps, principal, version, { sizeBytes, sha256, artifactKey });
+    return publish(deps, principal, version, { sizeBytes, sha256, artifactKey }, claim.token);
   });
 }
 
@@ -171,6 +192,26 @@ export async function deleteVersion(
   return { ...deleting, objectsRemoved };
 }
 
+export const ABANDONED_UPLOAD_REASON =
+  'The upload stopped: the server receiving it was stopped or lost before it finished';
+
+/**
+ * Fails the pending versions whose upload lease expired (their server was killed mid-upload, so
+ * nothing renewed it) and frees what they stored, including their unfinished multipart upload.
+ */
+export async function sweepAbandonedUploads(deps: ModelRegistryDeps, log: Logger): Promise<number> {
+  const abandoned = await deps.models.failExpiredUploads(ABANDONED_UPLOAD_REASON, 'upload-sweep');
+  for (const v of abandoned) {
+    const prefix = versionPrefix(v.projectId, v.modelName, v.version);
+    log.warn({ versionId: v.id, model: v.modelName, version: v.version }, 'abandoned upload marked failed');
+    await deps.artifacts
+      .abortUpload(`${prefix}artifact.${v.format}`)
+      .then(() => deps.artifacts.deletePrefix(prefix))
+      .catch((error: unknown) => log.warn({ err: error, prefix }, 'could not free an abandoned upload'));
+  }
+  return abandoned.length;
+}
+
 /** A ready version's artifact, for downloads and integrity checks. */
 export async function readyArtifact(deps: ModelRegistryDeps, principal: Principal, ref: ModelVersionRef) {
   const v = await deps.models.get(principal.project.id, ref);
@@ -187,15 +228,26 @@ export async function readyArtifact(deps: ModelRegistryDeps, principal: Principa
 export function createModelRegistryDeps(
   env: Pick<
     Env,
-    'S3_BUCKET_MODELS' | 'S3_REGION' | 'MODEL_MAX_ARTIFACT_BYTES' | 'MODEL_DOWNLOAD_URL_TTL_SECONDS'
+    | 'S3_BUCKET_MODELS'
+    | 'S3_REGION'
+    | 'S3_PART_SIZE_MB'
+    | 'MODEL_MAX_ARTIFACT_BYTES'
+    | 'MODEL_DOWNLOAD_URL_TTL_SECONDS'
+    | 'MODEL_UPLOAD_LEASE_SECONDS'
   >,
   pool: pg.Pool,
   s3: Minio.Client,
 ): ModelRegistryDeps {
   return {
     models: new PgModelRegistryRepository(pool),
-    artifacts: new S3ArtifactStore(s3, env.S3_BUCKET_MODELS, env.S3_REGION),
+    artifacts: new S3ArtifactStore(
+      s3,
+      env.S3_BUCKET_MODELS,
+      env.S3_REGION,
+      env.S3_PART_SIZE_MB * 1024 * 1024,
+    ),
     maxArtifactBytes: env.MODEL_MAX_ARTIFACT_BYTES,
     downloadUrlTtlSeconds: env.MODEL_DOWNLOAD_URL_TTL_SECONDS,
+    uploadLeaseMs: env.MODEL_UPLOAD_LEASE_SECONDS * 1000,
   };
 }

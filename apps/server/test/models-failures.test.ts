@@ -112,6 +112,20 @@ describe('models.*: concurrency, large artifacts and failures', () => {
     await expect
       .poll(async () => (await client.models.get.query({ id: version.id })).status, { timeout: 10_000 })
       .toBe('failed');
+    // Recorded as what happened (the client went away), not as an object store outage.
+    const failed = await client.models.get.query({ id: version.id });
+    expect(failed.error).toMatch(
+      /^The upload stopped before its end: the client disconnected after \d+ bytes$/,
+    );
+    // Its multipart upload (20 MiB is more than one part) was aborted: no parts stay in the store.
+    const unfinished = await s3Of(server.env).listIncompleteUploadsQuery(
+      server.env.S3_BUCKET_MODELS,
+      `${projectId}/models/dropped/v1/artifact.onnx`,
+      '',
+      '',
+      '/',
+    );
+    expect(unfinished.uploads).toEqual([]);
     const leftovers = [];
     for await (const item of s3Of(server.env).listObjectsV2(
       server.env.S3_BUCKET_MODELS,

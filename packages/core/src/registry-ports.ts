@@ -66,21 +66,60 @@ export interface DeletingVersion {
   version: number;
 }
 
+/**
+ * One upload's hold on a pending version: `token` identifies the claim (a later claim of the same
+ * version, after this one's lease expired, gets another), so a stalled uploader cannot publish or
+ * fail a version that someone else now uploads.
+ */
+export interface UploadClaim {
+  version: ModelVersion;
+  token: string;
+}
+
+/** A pending version whose upload's lease expired and that the sweep marked failed. */
+export interface AbandonedUpload {
+  projectId: string;
+  id: string;
+  modelName: string;
+  version: number;
+  format: string;
+}
+
 /** Storage of registered models, versions, aliases and their audit trail. Implemented in @aihub/db. */
 export interface ModelRegistryRepository {
   /** Allocates the next version number (no gaps, no duplicates) and inserts a `pending` version. */
   createVersion(input: NewModelVersion): Promise<ModelVersion>;
-  /** pending -> ready, with the stored artifact's verified size and sha256. */
+  /**
+   * pending -> ready, with the stored artifact's verified size and sha256; with `claim`, only while
+   * that upload still holds the version (CONFLICT otherwise).
+   */
   markReady(
     projectId: string,
     versionId: string,
     artifact: { sizeBytes: number; sha256: string; artifactKey: string },
     actor: string,
+    claim?: string,
   ): Promise<ModelVersion>;
-  /** pending -> failed with the reason; a no-op for versions that are no longer pending. */
-  markFailed(projectId: string, versionId: string, reason: string, actor: string): Promise<void>;
-  /** Claims a pending version for one upload; CONFLICT when another upload holds it or it is not pending. */
-  claimUpload(projectId: string, versionId: string): Promise<ModelVersion>;
+  /**
+   * pending -> failed with the reason; a no-op for versions that are no longer pending (or, with
+   * `claim`, that another upload has taken over).
+   */
+  markFailed(
+    projectId: string,
+    versionId: string,
+    reason: string,
+    actor: string,
+    claim?: string,
+  ): Promise<void>;
+  /**
+   * Claims a pending version for one upload, for `leaseMs` unless renewed; CONFLICT while another
+   * upload's lease holds it or when it is not pending. An expired lease is taken over.
+   */
+  claimUpload(projectId: string, versionId: string, leaseMs: number): Promise<UploadClaim>;
+  /** Extends the claim's lease; false when the claim is no longer the version's (taken over, finished). */
+  renewUpload(projectId: string, versionId: string, claim: string, leaseMs: number): Promise<boolean>;
+  /** Marks failed, with `reason`, every pending version whose upload lease has expired. */
+  failExpiredUploads(reason: string, actor: string): Promise<AbandonedUpload[]>;
   /** NOT_FOUND unless the version exists in the project; `deleting` versions only when asked for. */
   get(
     projectId: string,
@@ -140,6 +179,9 @@ export interface ArtifactStore {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Removes every object under the prefix, and unfinished multipart uploads of `keys`; idempotent. */
   deletePrefix(prefix: string): Promise<number>;
+  /** Aborts the unfinished multipart uploads of `key` (left by a process that was killed). */
   abortUpload(key: string): Promise<void>;
+  /** Aborts every unfinished multipart upload started before `olderThan`; returns how many. */
+  abortStaleUploads(olderThan: Date): Promise<number>;
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }

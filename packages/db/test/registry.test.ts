@@ -24,7 +24,7 @@ describe('PgModelRegistryRepository', () => {
   });
   const ready = async (name: string) => {
     const v = await repo.createVersion(input(name));
-    await repo.claimUpload(projectId, v.id);
+    await repo.claimUpload(projectId, v.id, 60_000);
     return repo.markReady(
       projectId,
       v.id,
@@ -69,6 +69,49 @@ describe('PgModelRegistryRepository', () => {
       { stage: 'production', n: 1 },
       { stage: 'archived', n: 19 },
     ]);
+  });
+
+  it('holds an upload claim for its lease only: then a retry takes over and the stale uploader can no longer publish', async () => {
+    const v = await repo.createVersion(input('leased'));
+    const first = await repo.claimUpload(projectId, v.id, 60_000);
+    // Held: a second upload is refused while the lease runs, and renewing keeps it.
+    await expect(repo.claimUpload(projectId, v.id, 60_000)).rejects.toThrow(/another upload is in progress/);
+    expect(await repo.renewUpload(projectId, v.id, first.token, 300)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Expired (its process stopped renewing): a retry takes the version over.
+    const second = await repo.claimUpload(projectId, v.id, 60_000);
+    expect(second.token).not.toBe(first.token);
+    expect(await repo.renewUpload(projectId, v.id, first.token, 60_000)).toBe(false);
+    const artifact = { sizeBytes: 1, sha256: 'b'.repeat(64), artifactKey: `k/${v.id}` };
+    await expect(repo.markReady(projectId, v.id, artifact, 'stale', first.token)).rejects.toThrow(
+      /another upload took over/,
+    );
+    await repo.markFailed(projectId, v.id, 'stale uploader failed', 'stale', first.token);
+    expect((await repo.get(projectId, { id: v.id })).status).toBe('pending');
+    expect((await repo.markReady(projectId, v.id, artifact, 'retry', second.token)).status).toBe('ready');
+  });
+
+  it('fails pending versions whose upload lease expired, with the reason and an audit event, and no others', async () => {
+    const abandoned = await repo.createVersion(input('abandoned'));
+    const live = await repo.createVersion(input('live'));
+    const unclaimed = await repo.createVersion(input('unclaimed'));
+    await repo.claimUpload(projectId, abandoned.id, 1);
+    await repo.claimUpload(projectId, live.id, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reason = 'the server receiving the upload stopped before it finished';
+    const swept = await repo.failExpiredUploads(reason, 'upload-sweep');
+    expect(swept.map((s) => s.id)).toEqual([abandoned.id]);
+    expect(swept[0]).toMatchObject({ projectId, modelName: 'abandoned', version: 1, format: 'onnx' });
+    const failed = await repo.get(projectId, { id: abandoned.id });
+    expect(failed).toMatchObject({ status: 'failed', error: reason });
+    expect((await repo.get(projectId, { id: live.id })).status).toBe('pending');
+    expect((await repo.get(projectId, { id: unclaimed.id })).status).toBe('pending');
+    const audit = await pool.query<{ action: string; actor: string; comment: string }>(
+      `SELECT action, actor, comment FROM model_audit_events WHERE version_id = $1 AND action = 'failed'`,
+      [abandoned.id],
+    );
+    expect(audit.rows).toEqual([{ action: 'failed', actor: 'upload-sweep', comment: reason }]);
+    expect(await repo.failExpiredUploads(reason, 'upload-sweep')).toEqual([]);
   });
 
   it('refuses a ready status without an artifact at the database level', async () => {

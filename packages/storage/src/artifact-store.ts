@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { type ArtifactStore, DomainError, type StoredObject } from '@aihub/core';
 import type * as Minio from 'minio';
-import { ensureBucket, translateStorageError } from './client.js';
+import { DEFAULT_PART_SIZE, ensureBucket, translateStorageError } from './client.js';
 import { HashingStream } from './hashing.js';
+import { listIncompleteUploads } from './multipart.js';
 import { withRetry } from './retry.js';
+
+/** A failure of the body being uploaded (the client's side), as opposed to the store's. */
+class BodyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the body being uploaded failed', { cause });
+  }
+}
 
 /**
  * Artifacts in one bucket of an S3-compatible store. The bucket is created on first use; bytes
@@ -17,6 +26,7 @@ export class S3ArtifactStore implements ArtifactStore {
     private readonly client: Minio.Client,
     private readonly bucket: string,
     private readonly region: string,
+    private readonly partSize: number = DEFAULT_PART_SIZE,
   ) {}
 
   private ensureBucket(): Promise<void> {
@@ -40,48 +50,129 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   /**
-   * Streams `body` into `key`. On failure the multipart upload is aborted and `body` is unpiped but
-   * left open, so an HTTP caller can still answer on the request's socket.
+   * Streams `body` into `key`: one PUT when it fits in a part, else a multipart upload whose id is
+   * kept from its start, so any failure aborts exactly that upload (parts are not left behind).
+   * At most two parts are in memory: the one uploading and the one being read. Each part is
+   * retried on transient errors (its bytes are at hand). A body that ends early (the client went
+   * away) fails with BAD_REQUEST saying so; `body` is not destroyed, so an HTTP caller can still
+   * answer on the request's socket.
+   *
+   * Hand-written over minio-js's own multipart calls instead of putObject, because putObject keeps
+   * the upload id to itself and finds uploads to resume or abort by a listing this store answers
+   * wrongly (see multipart.ts).
    */
   async put(
     key: string,
     body: AsyncIterable<Uint8Array>,
     options: { maxBytes?: number } = {},
   ): Promise<StoredObject> {
+    // A stream's error reaches this upload through its iterator; until that exists (the bucket
+    // check), an 'error' event without a listener would end the process.
+    if (body instanceof Readable) body.on('error', () => {});
     await this.ensureBucket();
-    const source = body instanceof Readable ? body : Readable.from(body);
-    const hasher = new HashingStream({ maxBytes: options.maxBytes });
-    let failure: unknown;
-    // minio-js listens for errors on its own chunking stream only, so a failing body would leave
-    // putObject waiting forever: race it against the hasher's first error.
-    const failed = new Promise<never>((_, reject) =>
-      hasher.on('error', (error) => {
-        failure ??= error;
-        reject(error);
-      }),
-    );
-    failed.catch(() => {});
-    source.on('error', (error) => hasher.destroy(error));
-    source.on('close', () => {
-      if (!source.readableEnded) hasher.destroy(DomainError.badRequest('The upload stopped before its end'));
+    const partSize = this.partSize;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let uploadId: string | undefined;
+    const etags: { part: number; etag: string }[] = [];
+    // The part being uploaded while the next one is read; its failure stops the reading at once.
+    let inFlight: Promise<void> = Promise.resolve();
+    let storeFailure: unknown;
+    let failStore: (error: unknown) => void = () => {};
+    const storeFailed = new Promise<never>((_, reject) => {
+      failStore = reject;
     });
-    source.pipe(hasher);
+    storeFailed.catch(() => {});
+    const takePart = (): Buffer => {
+      const all = Buffer.concat(chunks);
+      const part = all.subarray(0, partSize);
+      const rest = all.subarray(partSize);
+      chunks = rest.length > 0 ? [rest] : [];
+      buffered = rest.length;
+      return part;
+    };
+    const settled = async () => {
+      await Promise.race([inFlight, storeFailed]);
+      if (storeFailure !== undefined) throw storeFailure;
+    };
+    const sendPart = async (part: Buffer) => {
+      await settled();
+      uploadId ??= await withRetry(() => this.client.initiateNewMultipartUpload(this.bucket, key, {}));
+      const id = uploadId;
+      const number = etags.length + 1;
+      etags.push({ part: number, etag: '' });
+      inFlight = withRetry(() =>
+        this.client.uploadPart(
+          { bucketName: this.bucket, objectName: key, uploadID: id, partNumber: number, headers: {} },
+          part,
+        ),
+      ).then(
+        (uploaded) => {
+          etags[number - 1] = { part: number, etag: uploaded.etag };
+        },
+        (error: unknown) => {
+          storeFailure = error;
+          failStore(error);
+        },
+      );
+    };
+
+    // Not destroyed when the loop stops early: the caller may still answer on an HTTP request.
+    const iterator =
+      body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]();
     try {
-      // Not retried: the body can be read only once; the caller retries the whole upload.
-      // Unknown size: minio-js sends parts of the client's configured part size.
-      await Promise.race([this.client.putObject(this.bucket, key, hasher), failed]);
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await Promise.race([iterator.next(), storeFailed]);
+        } catch (error) {
+          if (storeFailure !== undefined) throw error;
+          throw new BodyError(error);
+        }
+        if (next.done) break;
+        const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+        bytes += chunk.length;
+        if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+          throw new DomainError('PAYLOAD_TOO_LARGE', `Artifact is larger than ${options.maxBytes} bytes`);
+        }
+        hash.update(chunk);
+        chunks.push(chunk);
+        buffered += chunk.length;
+        if (buffered >= partSize) await sendPart(takePart());
+      }
+      if (bytes === 0) throw DomainError.badRequest('Artifact is empty', { body: ['must not be empty'] });
+      if (uploadId === undefined) {
+        const whole = Buffer.concat(chunks);
+        await withRetry(() => this.client.putObject(this.bucket, key, whole, whole.length));
+      } else {
+        if (buffered > 0) await sendPart(takePart());
+        await settled();
+        const id = uploadId;
+        await withRetry(() => this.client.completeMultipartUpload(this.bucket, key, id, etags));
+      }
+      return { sizeBytes: bytes, sha256: hash.digest('hex') };
     } catch (error) {
-      source.unpipe(hasher);
-      if (!(body instanceof Readable)) source.destroy();
-      hasher.destroy();
-      await this.abortUpload(key).catch(() => {});
-      const cause = failure ?? error;
-      if (cause instanceof DomainError) throw cause;
-      if (hasher.bytes === 0)
-        throw DomainError.badRequest('Artifact is empty', { body: ['must not be empty'] });
-      translateStorageError(cause, `Object '${key}'`);
+      if (!(error instanceof BodyError)) {
+        // Stop reading the body (a generator is closed; a stream is left to its owner).
+        Promise.resolve()
+          .then(() => iterator.return?.(undefined))
+          .catch(() => {});
+      }
+      const id = uploadId;
+      if (id !== undefined) {
+        await inFlight;
+        await withRetry(() => this.client.abortMultipartUpload(this.bucket, key, id)).catch(() => {});
+      }
+      if (error instanceof BodyError) {
+        if (error.cause instanceof DomainError) throw error.cause;
+        throw DomainError.badRequest(
+          `The upload stopped before its end: the client disconnected after ${bytes} bytes`,
+        );
+      }
+      translateStorageError(error, `Object '${key}'`);
     }
-    return { sizeBytes: hasher.bytes, sha256: hasher.digest ?? '' };
   }
 
   async openVerified(key: string, expected: StoredObject): Promise<AsyncIterable<Uint8Array>> {
@@ -146,8 +237,34 @@ export class S3ArtifactStore implements ArtifactStore {
     return keys.length;
   }
 
+  /** Aborts every unfinished multipart upload of exactly `key` (one that a killed process left). */
   async abortUpload(key: string): Promise<void> {
-    await this.call(`Upload '${key}'`, () => this.client.removeIncompleteUpload(this.bucket, key));
+    await this.call(`Upload '${key}'`, async () => {
+      for await (const upload of listIncompleteUploads(this.client, this.bucket, key)) {
+        if (upload.key === key) await this.client.abortMultipartUpload(this.bucket, key, upload.uploadId);
+      }
+    });
+  }
+
+  /**
+   * Aborts every unfinished multipart upload in the bucket started before `olderThan` (left by a
+   * killed process or a lost client); returns how many. For a scheduled sweep.
+   */
+  async abortStaleUploads(olderThan: Date): Promise<number> {
+    return this.call(`Bucket '${this.bucket}'`, async () => {
+      let aborted = 0;
+      for await (const upload of listIncompleteUploads(this.client, this.bucket, '')) {
+        if (upload.initiated.getTime() >= olderThan.getTime()) continue;
+        await this.client.abortMultipartUpload(this.bucket, upload.key, upload.uploadId).then(
+          () => aborted++,
+          (error: unknown) => {
+            // Finished or aborted by its owner meanwhile.
+            if ((error as { code?: unknown }).code !== 'NoSuchUpload') throw error;
+          },
+        );
+      }
+      return aborted;
+    });
   }
 
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {

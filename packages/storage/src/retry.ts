@@ -1,4 +1,4 @@
-import { isTransientStorageError } from './client.js';
+import { isTransientStorageError, timeoutOf } from './client.js';
 
 export interface RetryOptions {
   /** Total attempts, including the first. */
@@ -18,7 +18,8 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
     try {
       return await work();
     } catch (error) {
-      if (attempt >= attempts || !isTransientStorageError(error)) throw error;
+      // A store that stayed silent for the whole timeout is not retried: that would multiply the wait.
+      if (attempt >= attempts || !isTransientStorageError(error) || timeoutOf(error)) throw error;
       const delay = base * 2 ** (attempt - 1) * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

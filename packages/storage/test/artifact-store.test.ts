@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { DomainError } from '@aihub/core';
 import type * as Minio from 'minio';
@@ -35,8 +36,17 @@ describe('S3ArtifactStore against the real store', () => {
 
   beforeAll(() => {
     client = createS3Client(config);
-    store = new S3ArtifactStore(client, bucket, config.region);
+    store = new S3ArtifactStore(client, bucket, config.region, config.partSize);
   });
+
+  /**
+   * Unfinished uploads of `key`, listed independently of the code under test: minio-js's own
+   * query with delimiter '/' and the key as prefix, which this store answers correctly.
+   */
+  async function unfinished(key: string): Promise<string[]> {
+    const result = await client.listIncompleteUploadsQuery(bucket, key, '', '', '/');
+    return result.uploads.filter((u) => u.key === key).map((u) => u.uploadId);
+  }
   afterAll(async () => {
     const keys = await store.list('');
     if (keys.length > 0) await client.removeObjects(bucket, keys);
@@ -83,6 +93,79 @@ describe('S3ArtifactStore against the real store', () => {
     expect(await store.stat('p/models/m/v4/artifact')).toBeNull();
     const empty = await failure(store.put('p/models/m/v5/artifact', Readable.from([])));
     expect(empty.code).toBe('BAD_REQUEST');
+  });
+
+  it('aborts its multipart upload by id when the body breaks after two parts: no parts stay in the store', async () => {
+    const key = 'p/models/m/v6/artifact';
+    async function* brokenAfterTwoParts() {
+      yield* deterministicBytes(11 * 1024 * 1024, 9);
+      throw new Error('client went away');
+    }
+    const error = await failure(store.put(key, brokenAfterTwoParts()));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toBe(
+      `The upload stopped before its end: the client disconnected after ${11 * 1024 * 1024} bytes`,
+    );
+    expect(await unfinished(key)).toEqual([]);
+    expect(await store.stat(key)).toBeNull();
+  });
+
+  it('aborts the unfinished uploads a killed process left on a key, and sweeps those older than a limit', async () => {
+    // What a process killed mid-upload leaves: an initiated upload with a part, never completed.
+    const left = async (key: string) => {
+      const id = await client.initiateNewMultipartUpload(bucket, key, {});
+      await client.uploadPart(
+        { bucketName: bucket, objectName: key, uploadID: id, partNumber: 1, headers: {} },
+        Buffer.alloc(5 * 1024 * 1024, 7),
+      );
+      return id;
+    };
+    const killed = 'p/exports/e1/set-v1.parquet';
+    const killedId = await left(killed);
+    expect(await unfinished(killed)).toEqual([killedId]);
+    await store.abortUpload(killed);
+    expect(await unfinished(killed)).toEqual([]);
+
+    const older = 'p/models/old/v1/artifact';
+    const oldId = await left(older);
+    // Swift records initiation times in whole seconds.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const cutoff = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const recent = 'p/models/new/v1/artifact';
+    const recentId = await left(recent);
+    expect(await store.abortStaleUploads(cutoff)).toBe(1);
+    expect(await unfinished(older)).toEqual([]);
+    expect(await unfinished(recent)).toEqual([recentId]);
+    expect(oldId).not.toBe(recentId);
+    expect(await store.abortStaleUploads(new Date(Date.now() + 2_000))).toBe(1);
+    expect(await unfinished(recent)).toEqual([]);
+  });
+
+  it('gives up on a store that accepts connections but never answers, after the timeout', async () => {
+    // A store that hangs: it accepts the connection and never sends a byte.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const hung = new S3ArtifactStore(
+        createS3Client({ ...config, endpoint: `http://127.0.0.1:${port}`, timeoutMs: 500 }),
+        bucket,
+        config.region,
+      );
+      const started = performance.now();
+      const error = await failure(hung.stat('x/artifact'));
+      expect(error.code).toBe('UNAVAILABLE');
+      expect(error.message).toBe(
+        'Object storage is unavailable: Object storage did not answer within 500 ms',
+      );
+      // Once, not once per retry: a silent store is not asked again.
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('stores JSON beside the artifact, lists, copies and deletes by prefix', async () => {

@@ -29,6 +29,8 @@ export interface ExportDeps {
   downloadUrlTtlSeconds: number;
   /** A running export whose heartbeat is older than this is considered dead (process killed). */
   heartbeatTimeoutMs: number;
+  /** The runner's own deadline: an export still running after this long is failed and freed. */
+  timeoutMs: number;
 }
 
 // Spine exports are computed in slices this big (the range path streams through a cursor instead).
@@ -68,14 +70,46 @@ async function* rowsOf(
 
 /** Removes whatever an unfinished export left (an unfinished multipart upload, a completed file). */
 export async function discardExportObjects(objects: ArtifactStore, e: FeatureExport) {
-  await objects.abortUpload(finalKey(e)).catch(() => {});
+  await objects.abortUpload(finalKey(e));
   await objects.deletePrefix(exportPrefix(e));
 }
 
+/** Why an export was stopped from outside its own work (deadline or shutdown), as its recorded reason. */
+function stopReason(reason: unknown, timeoutMs: number): DomainError {
+  if (reason instanceof DomainError) return reason;
+  return new DomainError(
+    'UNAVAILABLE',
+    `The export did not finish within ${Math.round(timeoutMs / 1000)} s (EXPORT_TIMEOUT_SECONDS)`,
+  );
+}
+
+/**
+ * When the store is down as an export fails, its unfinished upload cannot be aborted at once: try
+ * again every few seconds for ten minutes (then the scheduled sweep of stale uploads has it).
+ */
+function discardLater(objects: ArtifactStore, e: FeatureExport, log: Logger, attempt = 1): void {
+  const retry = setTimeout(() => {
+    discardExportObjects(objects, e).then(
+      () => log.info({ exportId: e.id, attempt }, 'objects of a failed export removed'),
+      () => {
+        if (attempt < 120) discardLater(objects, e, log, attempt + 1);
+      },
+    );
+  }, 5_000);
+  retry.unref();
+}
+
+/**
+ * Runs one export. It ends, with the record failed and its objects and upload removed, as soon as
+ * any of these happens: the upload fails (the object store's error is the reason), the deadline
+ * passes, or `signal` aborts (the server shutting down; its reason is recorded). Nothing waits on
+ * a stalled upload: the Parquet encoder and the row stream are stopped at once.
+ */
 export async function runExport(
   deps: { featureStore: FeatureStore; exports: ExportDeps },
   id: string,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<'succeeded' | 'failed' | 'cancelled' | 'skipped'> {
   const { exports: repo, objects } = deps.exports;
   const record = await repo.claim(id);
@@ -89,31 +123,48 @@ export async function runExport(
     () => void beat(),
     Math.max(200, Math.min(5_000, deps.exports.heartbeatTimeoutMs / 4)),
   );
+  const deadline = AbortSignal.timeout(deps.exports.timeoutMs);
+  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(stopReason(stop.reason, deps.exports.timeoutMs));
+    if (stop.aborted) fail();
+    else stop.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   try {
     const objectKey = finalKey(record);
     const upload = objects.put(objectKey, body);
     upload.catch(() => {});
+    // Whichever comes first of a failed upload and a stop interrupts the encoding.
+    const interrupted = Promise.race([upload.then(() => new Promise<never>(() => {})), aborted]);
+    interrupted.catch(() => {});
     // Encoding runs on its own thread while this one reads rows and uploads (encoder.ts).
     // It also measures each feature's statistics as the rows pass (feature-statistics.ts).
     const encoder = openExportEncoder(body, record.params.features, record.params.includeLabel, {
       metadata: exportFileMetadata(record, new Date()),
     });
-    let statistics: Awaited<ReturnType<typeof encoder.close>>;
-    try {
+    const produce = async () => {
       for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
         if (stopped) throw new ExportStopped();
         await encoder.append(batch);
         written += batch.length;
       }
-      statistics = await encoder.close();
+      return encoder.close();
+    };
+    const producing = produce();
+    producing.catch(() => {});
+    let statistics: Awaited<ReturnType<typeof encoder.close>>;
+    try {
+      statistics = await Promise.race([producing, interrupted]);
     } catch (error) {
+      stopped = true;
       await encoder.destroy();
       body.destroy(error instanceof Error ? error : new Error(String(error)));
       await upload.catch(() => {});
       throw error;
     }
-    const stored = await upload;
+    const stored = await Promise.race([upload, aborted]);
     await beat();
     if (stopped) throw new ExportStopped();
     if (
@@ -128,18 +179,23 @@ export async function runExport(
     log.info({ exportId: id, rows: written, bytes: stored.sizeBytes }, 'export succeeded');
     return 'succeeded';
   } catch (error) {
-    await discardExportObjects(objects, record).catch((e: unknown) =>
-      log.warn({ err: e, exportId: id }, 'could not remove the objects of an unfinished export'),
-    );
-    if (error instanceof ExportStopped) {
-      log.info({ exportId: id, rows: written }, 'export stopped (cancelled)');
-      return 'cancelled';
+    try {
+      // The record first: freeing the objects waits on the store, which may be what failed.
+      if (error instanceof ExportStopped) {
+        log.info({ exportId: id, rows: written }, 'export stopped (cancelled)');
+        return 'cancelled';
+      }
+      const reason =
+        error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
+      log.error({ err: error, exportId: id }, 'export failed');
+      await repo.fail(id, reason);
+      return 'failed';
+    } finally {
+      await discardExportObjects(objects, record).catch((e: unknown) => {
+        log.warn({ err: e, exportId: id }, 'could not remove the objects of an unfinished export; retrying');
+        discardLater(objects, record, log);
+      });
     }
-    const reason =
-      error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
-    log.error({ err: error, exportId: id }, 'export failed');
-    await repo.fail(id, reason);
-    return 'failed';
   } finally {
     clearInterval(timer);
   }

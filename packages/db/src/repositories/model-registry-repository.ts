@@ -1,4 +1,5 @@
 import {
+  type AbandonedUpload,
   DomainError,
   type ModelAuditEvent,
   type ModelListQuery,
@@ -8,6 +9,7 @@ import {
   type ModelVersionPage,
   type ModelVersionRef,
   type NewModelVersion,
+  type UploadClaim,
 } from '@aihub/core';
 import type pg from 'pg';
 import { AUDIT_QUERY, recordAudit } from '../sql/registry-audit.js';
@@ -43,20 +45,78 @@ export class PgModelRegistryRepository extends ModelRegistryWrites implements Mo
     return this.get(input.projectId, { id });
   }
 
-  async claimUpload(projectId: string, versionId: string): Promise<ModelVersion> {
+  async claimUpload(projectId: string, versionId: string, leaseMs: number): Promise<UploadClaim> {
+    // upload_started_at (millisecond precision) is the claim's token; an expired lease, or one
+    // from before leases existed (NULL), is taken over.
     const claimed = await this.run(() =>
-      this.pool.query(
-        `UPDATE model_versions SET upload_started_at = now()
-         WHERE id = $1 AND project_id = $2 AND status = 'pending' AND upload_started_at IS NULL`,
-        [versionId, projectId],
+      this.pool.query<{ token: string }>(
+        `UPDATE model_versions
+            SET upload_started_at = now(), upload_lease_until = now() + $3 * interval '1 millisecond'
+          WHERE id = $1 AND project_id = $2 AND status = 'pending'
+            AND (upload_started_at IS NULL OR upload_lease_until IS NULL OR upload_lease_until < now())
+          RETURNING to_char(upload_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS token`,
+        [versionId, projectId, leaseMs],
       ),
     );
     const version = await this.get(projectId, { id: versionId });
-    if (claimed.rowCount === 0) {
+    const token = claimed.rows[0]?.token;
+    if (token === undefined) {
       const why = version.status === 'pending' ? 'another upload is in progress' : `it is ${version.status}`;
       throw DomainError.conflict(`Cannot upload to ${version.modelName} v${version.version}: ${why}`);
     }
-    return version;
+    return { version, token };
+  }
+
+  async renewUpload(projectId: string, versionId: string, claim: string, leaseMs: number): Promise<boolean> {
+    const renewed = await this.run(() =>
+      this.pool.query(
+        `UPDATE model_versions SET upload_lease_until = now() + $4 * interval '1 millisecond'
+          WHERE id = $1 AND project_id = $2 AND status = 'pending' AND upload_started_at = $3::timestamptz`,
+        [versionId, projectId, claim, leaseMs],
+      ),
+    );
+    return renewed.rowCount === 1;
+  }
+
+  async failExpiredUploads(reason: string, actor: string): Promise<AbandonedUpload[]> {
+    return this.transaction(async (client) => {
+      const expired = await client.query<{
+        id: string;
+        project_id: string;
+        model_id: string;
+        model_name: string;
+        version: number;
+        format: string;
+      }>(
+        `UPDATE model_versions v SET status = 'failed', error = $1
+           FROM registered_models m
+          WHERE m.id = v.model_id AND v.status = 'pending' AND v.upload_started_at IS NOT NULL
+            AND (v.upload_lease_until IS NULL OR v.upload_lease_until < now())
+          RETURNING v.id, v.project_id, v.model_id, m.name AS model_name, v.version, v.format`,
+        [reason],
+      );
+      for (const row of expired.rows) {
+        await recordAudit(client, {
+          projectId: row.project_id,
+          modelId: row.model_id,
+          modelName: row.model_name,
+          versionId: row.id,
+          version: row.version,
+          action: 'failed',
+          actor,
+          from: 'pending',
+          to: 'failed',
+          comment: reason,
+        });
+      }
+      return expired.rows.map((row) => ({
+        projectId: row.project_id,
+        id: row.id,
+        modelName: row.model_name,
+        version: row.version,
+        format: row.format,
+      }));
+    });
   }
 
   async markReady(
@@ -64,15 +124,18 @@ export class PgModelRegistryRepository extends ModelRegistryWrites implements Mo
     versionId: string,
     artifact: { sizeBytes: number; sha256: string; artifactKey: string },
     actor: string,
+    claim?: string,
   ): Promise<ModelVersion> {
     await this.transaction(async (client) => {
       const v = await lockVersion(client, projectId, versionId);
       if (v.status !== 'pending') throw DomainError.conflict(`${label(v)} is ${v.status}, not pending`);
-      await client.query(
+      const updated = await client.query(
         `UPDATE model_versions SET status = 'ready', size_bytes = $2, sha256 = $3, artifact_key = $4, ready_at = now()
-         WHERE id = $1`,
-        [versionId, artifact.sizeBytes, artifact.sha256, artifact.artifactKey],
+         WHERE id = $1 AND ($5::timestamptz IS NULL OR upload_started_at = $5::timestamptz)`,
+        [versionId, artifact.sizeBytes, artifact.sha256, artifact.artifactKey, claim ?? null],
       );
+      if (updated.rowCount === 0)
+        throw DomainError.conflict(`${label(v)}: this upload's claim expired and another upload took over`);
       await recordAudit(client, {
         ...subjectOf(projectId, v),
         action: 'ready',
@@ -85,14 +148,22 @@ export class PgModelRegistryRepository extends ModelRegistryWrites implements Mo
     return this.get(projectId, { id: versionId });
   }
 
-  async markFailed(projectId: string, versionId: string, reason: string, actor: string): Promise<void> {
+  async markFailed(
+    projectId: string,
+    versionId: string,
+    reason: string,
+    actor: string,
+    claim?: string,
+  ): Promise<void> {
     await this.transaction(async (client) => {
       const v = await lockVersion(client, projectId, versionId);
       if (v.status !== 'pending') return;
-      await client.query(`UPDATE model_versions SET status = 'failed', error = $2 WHERE id = $1`, [
-        versionId,
-        reason,
-      ]);
+      const updated = await client.query(
+        `UPDATE model_versions SET status = 'failed', error = $2
+          WHERE id = $1 AND ($3::timestamptz IS NULL OR upload_started_at = $3::timestamptz)`,
+        [versionId, reason, claim ?? null],
+      );
+      if (updated.rowCount === 0) return;
       await recordAudit(client, {
         ...subjectOf(projectId, v),
         action: 'failed',
