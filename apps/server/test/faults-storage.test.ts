@@ -59,8 +59,8 @@ describe('object storage that stops answering', () => {
     } finally {
       proxy.resume();
     }
-    // Answering again: ready, and the next upload goes through.
-    expect((await client.health.ready.query()).ready).toBe(true);
+    // Answering again: ready (readiness is cached for a second), and the next upload goes through.
+    await expect.poll(async () => (await client.health.ready.query()).ready, { timeout: 10_000 }).toBe(true);
     const next = await client.models.register.mutate({ name: 'hung', format: 'onnx' });
     const put = await putArtifact(server.url, key, next.upload.path, deterministicBytes(1024));
     expect(put.status).toBe(200);
