@@ -199,6 +199,23 @@ describe('the bundled CLI at its edges', () => {
     const usage = await asAdmin(['keys', 'create', '--json']);
     expect(JSON.parse(usage.stderr)).toMatchObject({ error: { code: 'BAD_USAGE' } });
 
+    // A range with no readings: the warning is in the JSON result, and stderr stays JSON-only (empty).
+    const range = [
+      'features',
+      'offline',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--entities',
+      'm-0002',
+    ];
+    const window = ['--start', hour(0), '--end', hour(10)];
+    const warned = await asAdmin([...range, ...window, '--json']);
+    expect(warned.stderr).toBe('');
+    expect((JSON.parse(warned.stdout) as { warnings: string[] }).warnings).toHaveLength(1);
+    expect((await asAdmin([...range, ...window])).stderr).toMatch(/^warning: 10 of 10 rows have no readings/);
+
     const noKey = await cli(['whoami', '--url', server.url]);
     expect(noKey).toMatchObject({
       code: 1,

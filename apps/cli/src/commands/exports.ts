@@ -40,7 +40,7 @@ export const featuresExportCommand: Command = {
       ...source,
       includeLabel: values.labels ?? false,
     });
-    printWarnings(started.warnings);
+    if (!json) printWarnings(started.warnings); // with --json they are in the record, and stderr stays JSON
     if (values.wait) {
       const bar = progressBar(`exporting ${started.id}`);
       while (!FINISHED.has(started.status)) {

@@ -133,7 +133,7 @@ export const featuresOfflineCommand: Command = {
       includeLabel: values.labels ?? false,
       ...source,
     } as Parameters<typeof client.features.offline.query>[0]);
-    printWarnings(result.warnings);
+    if (!json) printWarnings(result.warnings); // with --json they are in the result, and stderr stays JSON
     if (json) return printJson(result);
     const columns = ['entityId', 'asOf', ...result.columns, ...(values.labels ? ['label_next_1h'] : [])];
     const table: Record<string, unknown>[] = result.rows.map((row) => ({
