@@ -218,4 +218,45 @@ describe('served-feature history: ai_features, features.history, retention by pa
     );
     expect(ahead.rows.map((r) => r.relname)).toEqual([name(today), name(today + DAY)]);
   });
+
+  it('fails the run when the history cannot be written, and the next run writes both', async () => {
+    const set = await resolveFeatureSet('forecast_basic', 1, async () => null);
+    const key = { projectId, featureSet: 'forecast_basic', version: 1, metric: 'kwh' };
+    const deps = {
+      featureStore: new PgFeatureStore(pool),
+      online: new RedisOnlineStore(redis),
+      history: new PgServedFeatureHistory(pool),
+      ttlSeconds: 600,
+    };
+    const hour = new Date(currentHour());
+    const recorded = () => history('m1', hour, new Date(hour.getTime() + HOUR));
+    const historyOf = (entityId: string) =>
+      a.features.history.query({
+        featureSet: 'forecast_basic',
+        metric: 'kwh',
+        entityId,
+        start: hour,
+        end: new Date(hour.getTime() + HOUR),
+      });
+    expect((await historyOf('m1')).vectors).toEqual([]);
+    // PostgreSQL refuses the history write (here: the partition function is missing).
+    await pool.query('ALTER FUNCTION aihub_ensure_ai_features_partitions RENAME TO aihub_ensure_gone');
+    try {
+      await expect(materializeFeatureSet(deps, key, set, new Date(hour.getTime() + 60_000))).rejects.toThrow(
+        /aihub_ensure_ai_features_partitions/,
+      );
+    } finally {
+      await pool.query('ALTER FUNCTION aihub_ensure_gone RENAME TO aihub_ensure_ai_features_partitions');
+    }
+    expect((await historyOf('m1')).vectors).toEqual([]);
+    await materializeFeatureSet(deps, key, set, new Date(hour.getTime() + 120_000));
+    const served = await a.features.get.query({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      entityIds: ['m1'],
+    });
+    const after = await historyOf('m1');
+    expect(after.vectors.map((v) => [v.asOf, v.values])).toEqual([[hour, served.vectors[0]?.values]]);
+    expect((await recorded()).vectors.length).toBeGreaterThan(0); // anomaly_detection's own row is untouched
+  });
 });

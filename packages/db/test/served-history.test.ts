@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgServedFeatureHistory } from '../src/index.js';
+import { dropExpiredFeatureHistory, PgServedFeatureHistory } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 import { insertProject } from './support/sql-fixtures.js';
 
@@ -124,5 +124,60 @@ describe('ai_features', () => {
         [projectId],
       ),
     ).rejects.toThrow(/ai_features_as_of_hour/);
+  });
+
+  it('finishes a detach that a crash or cancel interrupted, and concurrent retention runs drop each partition once', async () => {
+    await pool.query('SELECT aihub_ensure_ai_features_partitions($1, $2)', [
+      new Date('2025-01-01T00:00:00Z'),
+      new Date('2025-01-03T00:00:00Z'),
+    ]);
+    // A reader holds ai_features, so DETACH ... CONCURRENTLY waits in its second phase; cancelling
+    // it there leaves the partition "detach pending", as a crash would.
+    const reader = await pool.connect();
+    const detacher = await pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM ai_features');
+      const pid = (await detacher.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      const detach = detacher
+        .query('ALTER TABLE ai_features DETACH PARTITION ai_features_p20250101 CONCURRENTLY')
+        .then(
+          () => 'finished',
+          (error: Error) => error.message,
+        );
+      for (let i = 0; i < 100; i++) {
+        const waiting = await pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+          [pid],
+        );
+        if (waiting.rowCount) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await pool.query('SELECT pg_cancel_backend($1)', [pid]);
+      expect(await detach).toMatch(/cancel/);
+      await reader.query('COMMIT');
+    } finally {
+      reader.release();
+      detacher.release();
+    }
+    const pending = await pool.query<{ pending: boolean }>(
+      `SELECT i.inhdetachpending AS pending FROM pg_inherits i
+        WHERE i.inhrelid = 'ai_features_p20250101'::regclass`,
+    );
+    expect(pending.rows).toEqual([{ pending: true }]);
+
+    // Two retention runs at once (two processes): each partition is dropped by exactly one.
+    const cutoff = new Date('2025-06-01T00:00:00Z');
+    const runs = await Promise.all([
+      dropExpiredFeatureHistory(pool, cutoff, new Date('2026-03-28T00:00:00Z')),
+      dropExpiredFeatureHistory(pool, cutoff, new Date('2026-03-28T00:00:00Z')),
+    ]);
+    expect(runs.flat().sort()).toEqual(['ai_features_p20250101', 'ai_features_p20250102']);
+    const left = await pool.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class WHERE relname IN ('ai_features_p20250101', 'ai_features_p20250102')`,
+    );
+    expect(left.rows).toEqual([]);
+    // Newer days stay, with their rows.
+    expect(await partitions()).toContain('ai_features_p20260329');
   });
 });

@@ -120,13 +120,20 @@ function partitionDay(name: string): number | null {
  * hour at or after the cutoff stays), and creates the coming days' partitions. Returns the names
  * dropped. Each partition is detached CONCURRENTLY first, which waits for the transactions using
  * it instead of locking all of ai_features, then dropped; a detach interrupted by a crash is
- * finished by the next run. Runs of several processes serialize on an advisory lock.
+ * finished by the next run. While one run holds the advisory lock, another (a second process)
+ * returns at once with nothing dropped. It must not wait for the lock: a concurrent detach waits
+ * for every transaction older than it, a waiting one included, which would deadlock. (A partition
+ * being created, rarely at the same moment, can still meet a detach in a deadlock; PostgreSQL then
+ * cancels one of the two, and the next materialization or retention run does it again.)
  */
 export async function dropExpiredFeatureHistory(pool: pg.Pool, cutoff: Date, now: Date): Promise<string[]> {
   const client = await connectOrThrow(pool);
   let failure: Error | undefined;
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [RETENTION_LOCK_KEY]);
+    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+      RETENTION_LOCK_KEY,
+    ]);
+    if (!locked.rows[0]?.ok) return [];
     try {
       await ensureFeatureHistoryPartitions(client, now);
       // Attached partitions, and tables of ours left detached by an interrupted run.
