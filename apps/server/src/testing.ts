@@ -22,8 +22,12 @@ export interface TestServer {
 
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { logDestination?: DestinationStream } = {},
-): Promise<TestServer> {
+  options: {
+    logDestination?: DestinationStream;
+    /** The server's database URL from the test database's (e.g. through a fault proxy). */
+    databaseUrl?: (url: string) => string;
+  } = {},
+): Promise<TestServer & { databaseUrl: string }> {
   const database = await createTestDatabase();
   const adminKey = generateApiKey().token;
   try {
@@ -33,7 +37,7 @@ export async function startTestServer(
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       AIHUB_MIGRATE_ON_START: 'false',
       DB_POOL_MAX: '5',
-      DATABASE_URL: database.url,
+      DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
       AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
       ...overrides,
     });
@@ -42,6 +46,7 @@ export async function startTestServer(
       url: server.url,
       env,
       adminKey,
+      databaseUrl: database.url,
       async stop() {
         await server.stop();
         await database.drop();
