@@ -92,8 +92,11 @@ export class RedisOnlineStore implements OnlineStore {
     for (const entityId of entityIds) pipeline.hmget(onlineKey(key, entityId), AS_OF_FIELD, ...features);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
+      // The verdict waits one turn of the event loop: on a busy process the timer can fire in the
+      // same turn in which the answer already sits in the socket, and reading it is far cheaper
+      // than the PostgreSQL fallback (the load check saw 9 % of vectors fall back this way).
       timer = setTimeout(
-        () => reject(DomainError.unavailable(`Redis (no answer in ${timeoutMs} ms)`)),
+        () => setImmediate(() => reject(DomainError.unavailable(`Redis (no answer in ${timeoutMs} ms)`))),
         timeoutMs,
       );
     });
