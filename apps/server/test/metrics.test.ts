@@ -85,6 +85,9 @@ describe('metrics and request logs', () => {
     expect(sample(text, 'aihub_pg_pool_connections', { pool: 'main', state: 'total' })).toBeGreaterThan(0);
     expect(sample(text, 'aihub_pg_pool_connections', { pool: 'main', state: 'waiting' })).toBe(0);
     expect(sample(text, 'aihub_redis_connected')).toBe(1);
+    // No vector was asked for yet; every outcome is exported anyway, at 0.
+    for (const outcome of ['hit', 'miss', 'fallback'])
+      expect(sample(text, 'aihub_online_vectors_total', { outcome })).toBe(0);
   });
 
   it('reports the refresh backlog, materialization lag and export queue from the database', async () => {

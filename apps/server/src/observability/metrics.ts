@@ -104,6 +104,9 @@ export class Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'aihub_' });
+    // Every outcome is exported from the start (at 0), so rates and alerts see it before it first happens.
+    for (const outcome of ['hit', 'miss', 'fallback'] as const) this.onlineVectors.inc({ outcome }, 0);
+    for (const outcome of ['succeeded', 'failed'] as const) this.materializationRuns.inc({ outcome }, 0);
     const self = this;
     new Gauge({
       name: 'aihub_materialization_lag_seconds',
