@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAihubClient } from '@aihub/client';
+import { type AihubFetch, createAihubClient } from '@aihub/client';
 import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -331,6 +331,24 @@ describe('@aihub/client from packed tarballs, installed with npm outside the wor
       },
     );
     expect(res.status).toBe(431);
+  });
+
+  it('sends a query as GET while its input fits in a URL and as POST beyond (the workspace build, same server)', async () => {
+    const methods: string[] = [];
+    const recording: AihubFetch = (url, init) => {
+      methods.push(init?.method ?? 'GET');
+      return fetch(url, init as RequestInit);
+    };
+    const client = createAihubClient({ url: server.url, apiKey: adminKey, fetch: recording });
+    const ask = (n: number) =>
+      client.features.get.query({
+        featureSet: 'consumer_check',
+        metric: 'kwh',
+        entityIds: Array.from({ length: n }, (_, e) => entityId(e)),
+      });
+    expect((await ask(10)).vectors).toHaveLength(10);
+    expect((await ask(ENTITIES)).vectors).toHaveLength(ENTITIES);
+    expect(methods).toEqual(['GET', 'POST']);
   });
 
   it('loads as CommonJS too (require)', async () => {
