@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columns } from './help.js';
+import { columns, foldUsage } from './help.js';
 import { formatNumber, problemLines } from './output.js';
 import { isZonedTime } from './parse.js';
 import { closest } from './suggest.js';
@@ -62,5 +62,20 @@ describe('isZonedTime', () => {
     expect(isZonedTime('2026-03-01')).toBe(false);
     expect(isZonedTime('2026-13-01T00:00:00Z')).toBe(false);
     expect(isZonedTime('yesterday')).toBe(false);
+  });
+});
+
+describe('foldUsage', () => {
+  it('folds a long usage under its first flag without splitting a bracketed group', () => {
+    const usage =
+      'aihub models register --name N --file F [--train-from T --train-to T] [--comment C] [--json]';
+    expect(foldUsage(usage, 60)).toBe(
+      [
+        'aihub models register --name N --file F',
+        '                             [--train-from T --train-to T]',
+        '                             [--comment C] [--json]',
+      ].join('\n'),
+    );
+    expect(foldUsage('aihub health [--json]')).toBe('aihub health [--json]');
   });
 });
