@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAggregates, retrieveOfflineFeatures } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { mulberry32 } from './support/random.js';
 import {
   compareRows,
   formatMismatches,
@@ -30,17 +31,6 @@ import { insertProject } from './support/sql-fixtures.js';
  */
 
 const SEED = 20_260_321;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const rand = mulberry32(SEED);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1)); // inclusive

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgFeatureStore, refreshAggregates } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { mulberry32 } from './support/random.js';
 import { insertProject } from './support/sql-fixtures.js';
 
 /*
@@ -13,17 +14,6 @@ import { insertProject } from './support/sql-fixtures.js';
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-04-01T00:00:00Z');
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 let testDb: TestDatabase;
 let pool: pg.Pool;
