@@ -26,9 +26,13 @@ export async function startTestServer(
     logDestination?: DestinationStream;
     /** The server's database URL from the test database's (e.g. through a fault proxy). */
     databaseUrl?: (url: string) => string;
+    /** A database of the caller's (kept on stop), e.g. to read it after the server stopped. */
+    database?: { url: string };
   } = {},
 ): Promise<TestServer & { databaseUrl: string }> {
-  const database = await createTestDatabase();
+  const database = options.database
+    ? { url: options.database.url, drop: async () => {} }
+    : await createTestDatabase();
   const adminKey = generateApiKey().token;
   try {
     const env = loadEnv({

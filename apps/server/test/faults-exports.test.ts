@@ -4,9 +4,6 @@ import type * as Minio from 'minio';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
-import { loadEnv } from '../src/env.js';
-import { createLogger } from '../src/logger.js';
-import { startServer } from '../src/server.js';
 import { type FaultProxy, startFaultProxy, startTestServer, type TestServer } from '../src/testing.js';
 import { currentHour, HOUR, seedHistory, waitFor } from './support/feature-data.js';
 
@@ -158,20 +155,21 @@ describe('exports that cannot finish: their deadline, and a server shutting down
     await proxy?.close();
   });
 
-  /** A server on this file's database whose object store is reached through the proxy. */
-  const serve = async (overrides: Record<string, string>) => {
-    const env = loadEnv({
-      ...process.env,
-      PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      AIHUB_MIGRATE_ON_START: 'false',
-      DB_POOL_MAX: '5',
-      DATABASE_URL: database.url,
-      S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
-      S3_TIMEOUT_MS: '5000',
-      ...overrides,
+  /** A server on this file's database, its object store reached through the proxy, and a seeded project. */
+  const serve = async (project: string, overrides: Record<string, string> = {}) => {
+    const server = await startTestServer(
+      { S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`, S3_TIMEOUT_MS: '5000', ...overrides },
+      { database },
+    );
+    const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
+    const client = createAihubClient({
+      url: server.url,
+      apiKey: (await root.projects.create.mutate({ name: project })).adminKey.token,
     });
-    return startServer(env, createLogger(env.LOG_LEVEL));
+    const endHour = currentHour();
+    await seedHistory(client, endHour, 48);
+    const range = { start: new Date(endHour - 24 * HOUR), end: new Date(endHour) };
+    return { server, client, range };
   };
   const record = async (id: string) =>
     (
@@ -182,16 +180,8 @@ describe('exports that cannot finish: their deadline, and a server shutting down
     ).rows[0];
 
   it('fails an export at its own deadline, and gives the job queue an expiry that applies', async () => {
-    const adminKey = `aihub_deadln01_${'d'.repeat(43)}`;
-    const server = await serve({ EXPORT_TIMEOUT_SECONDS: '1', AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey });
+    const { server, client, range } = await serve('deadline', { EXPORT_TIMEOUT_SECONDS: '1' });
     try {
-      const root = createAihubClient({ url: server.url, apiKey: adminKey });
-      const client = createAihubClient({
-        url: server.url,
-        apiKey: (await root.projects.create.mutate({ name: 'deadline' })).adminKey.token,
-      });
-      const endHour = currentHour();
-      await seedHistory(client, endHour, 48);
       // pg-boss applies the queue's expire_seconds (it was NULL: the 15-minute default applied).
       const queue = await db.query<{ expire_seconds: number | null }>(
         `SELECT expire_seconds FROM pgboss.queue WHERE name = 'feature-exports'`,
@@ -202,7 +192,7 @@ describe('exports that cannot finish: their deadline, and a server shutting down
       const started = await client.features.export.mutate({
         featureSet: 'forecast_basic',
         metric: 'kwh',
-        range: { start: new Date(endHour - 24 * HOUR), end: new Date(endHour) },
+        range,
       });
       const failed = await waitFor(
         () => client.features.exportGet.query({ id: started.id }),
@@ -220,22 +210,14 @@ describe('exports that cannot finish: their deadline, and a server shutting down
   }, 60_000);
 
   it('records an export that a shutdown interrupts as failed for that reason, not left running', async () => {
-    const adminKey = `aihub_shutdn01_${'s'.repeat(43)}`;
-    const server = await serve({ AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey });
+    const { server, client, range } = await serve('shutdown');
     let id = '';
     try {
-      const root = createAihubClient({ url: server.url, apiKey: adminKey });
-      const client = createAihubClient({
-        url: server.url,
-        apiKey: (await root.projects.create.mutate({ name: 'shutdown' })).adminKey.token,
-      });
-      const endHour = currentHour();
-      await seedHistory(client, endHour, 48);
       proxy.pause();
       const started = await client.features.export.mutate({
         featureSet: 'forecast_basic',
         metric: 'kwh',
-        range: { start: new Date(endHour - 24 * HOUR), end: new Date(endHour) },
+        range,
       });
       id = started.id;
       await waitFor(
