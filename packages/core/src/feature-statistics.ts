@@ -22,6 +22,17 @@ export type QuantileName = (typeof STATISTIC_QUANTILES)[number][0];
 
 const nullableNumber = z.number().nullable();
 
+const QuantilesSchema = z.object({
+  p1: nullableNumber,
+  p5: nullableNumber,
+  p25: nullableNumber,
+  p50: nullableNumber,
+  p75: nullableNumber,
+  p95: nullableNumber,
+  p99: nullableNumber,
+});
+export type Quantiles = z.infer<typeof QuantilesSchema>;
+
 export const FeatureStatisticsSchema = z.object({
   feature: z.string(),
   /** Rows with a value (not null). */
@@ -33,15 +44,14 @@ export const FeatureStatisticsSchema = z.object({
   std: nullableNumber,
   min: nullableNumber,
   max: nullableNumber,
-  quantiles: z.object({
-    p1: nullableNumber,
-    p5: nullableNumber,
-    p25: nullableNumber,
-    p50: nullableNumber,
-    p75: nullableNumber,
-    p95: nullableNumber,
-    p99: nullableNumber,
-  }),
+  quantiles: QuantilesSchema,
+  /**
+   * The fraction of values at or below each quantile, as the sketch measured it: exact while the
+   * sketch is exact (few distinct values, where it differs from p: hour_of_day's p1 is 0, and
+   * 1/24 of the values are at or below 0), about p otherwise. The training weights of drift bins.
+   * Null for statistics recorded before it was (and when there are no values).
+   */
+  quantileRanks: QuantilesSchema.nullable(),
 });
 export type FeatureStatistics = z.infer<typeof FeatureStatisticsSchema>;
 

@@ -1,4 +1,5 @@
 export * from './auth.js';
+export * from './drift.js';
 export * from './errors.js';
 export * from './export-metadata.js';
 export * from './exports.js';

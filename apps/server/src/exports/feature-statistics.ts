@@ -40,6 +40,11 @@ class QuantileSketch {
     digest.compress();
     return digest.percentile(ps);
   }
+
+  /** The fraction of values at or below each x (exact in the exact phase, interpolated after). */
+  ranks(xs: number[]): number[] {
+    return (this.digest ?? (this.exact as TDigest)).p_rank(xs);
+  }
 }
 
 class FeatureAccumulator {
@@ -71,6 +76,8 @@ class FeatureAccumulator {
         .map((q) => Math.min(this.max, Math.max(this.min, q)));
     }
     const at = (i: number) => (n > 0 ? (quantiles[i] as number) : null);
+    const ranks = n > 0 ? this.sketch.ranks(quantiles) : null;
+    const rankAt = (i: number) => ranks?.[i] as number;
     return {
       feature,
       count: n,
@@ -80,6 +87,17 @@ class FeatureAccumulator {
       min: n > 0 ? this.min : null,
       max: n > 0 ? this.max : null,
       quantiles: { p1: at(0), p5: at(1), p25: at(2), p50: at(3), p75: at(4), p95: at(5), p99: at(6) },
+      quantileRanks: ranks
+        ? {
+            p1: rankAt(0),
+            p5: rankAt(1),
+            p25: rankAt(2),
+            p50: rankAt(3),
+            p75: rankAt(4),
+            p95: rankAt(5),
+            p99: rankAt(6),
+          }
+        : null,
     };
   }
 }

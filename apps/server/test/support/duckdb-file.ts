@@ -63,7 +63,8 @@ const QUANTILES = { p1: 0.01, p5: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.9
  * Checks recorded statistics against DuckDB over the file: count, null fraction, mean, sample std,
  * min and max to 1e-9 (relative); each sketch quantile q of probability p within `rankTolerance`
  * in rank: at most p + tolerance of the values lie below q and at least p - tolerance at or below
- * it (the definition of an approximate quantile, which also holds for discrete features).
+ * it (the definition of an approximate quantile, which also holds for discrete features); the
+ * recorded rank of q between those two fractions, within the same tolerance.
  */
 export async function expectStatisticsMatchFile(
   file: DuckFile,
@@ -90,6 +91,7 @@ export async function expectStatisticsMatchFile(
       const q = s.quantiles[name as keyof typeof QUANTILES];
       if (n === 0) {
         expect(q, `${s.feature} ${name}`).toBeNull();
+        expect(s.quantileRanks, `${s.feature} ranks`).toBeNull();
         continue;
       }
       const [rank] = await file.query(
@@ -97,8 +99,14 @@ export async function expectStatisticsMatchFile(
                 count(*) FILTER (WHERE ${c} <= ${q})::DOUBLE AS at_or_below FROM read_parquet($file)`,
       );
       const what = `${s.feature} ${name} = ${q}`;
-      expect((rank?.below as number) / n, what).toBeLessThanOrEqual(p + rankTolerance);
-      expect((rank?.at_or_below as number) / n, what).toBeGreaterThanOrEqual(p - rankTolerance);
+      const below = (rank?.below as number) / n;
+      const atOrBelow = (rank?.at_or_below as number) / n;
+      expect(below, what).toBeLessThanOrEqual(p + rankTolerance);
+      expect(atOrBelow, what).toBeGreaterThanOrEqual(p - rankTolerance);
+      // The recorded rank of q: the fraction of values at or below it (within the same tolerance).
+      const recorded = s.quantileRanks?.[name as keyof typeof QUANTILES] as number;
+      expect(recorded, `${what} rank`).toBeGreaterThanOrEqual(below - rankTolerance);
+      expect(recorded, `${what} rank`).toBeLessThanOrEqual(atOrBelow + rankTolerance);
     }
   }
 }

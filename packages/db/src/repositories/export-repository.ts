@@ -10,6 +10,7 @@ import {
   type FeatureStatistics,
   type NewExport,
   type SpineRow,
+  STATISTIC_QUANTILES,
 } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
@@ -88,8 +89,16 @@ interface StatisticsRow {
   p75: number | null;
   p95: number | null;
   p99: number | null;
+  quantile_ranks: number[];
   computed_at: Date;
   rows: number;
+}
+
+function quantileRanksOf(ranks: readonly number[]): FeatureStatistics['quantileRanks'] {
+  if (ranks.length !== STATISTIC_QUANTILES.length) return null;
+  return Object.fromEntries(
+    STATISTIC_QUANTILES.map(([name], i) => [name, ranks[i] as number]),
+  ) as FeatureStatistics['quantileRanks'];
 }
 
 function statisticsParams(
@@ -115,6 +124,10 @@ function statisticsParams(
     column((f) => f.quantiles.p75),
     column((f) => f.quantiles.p95),
     column((f) => f.quantiles.p99),
+    column((f) => {
+      const ranks = f.quantileRanks;
+      return `{${ranks ? STATISTIC_QUANTILES.map(([name]) => ranks[name]).join(',') : ''}}`;
+    }),
   ];
 }
 
@@ -250,6 +263,7 @@ export class PgExportRepository implements ExportRepository {
         min: r.min,
         max: r.max,
         quantiles: { p1: r.p1, p5: r.p5, p25: r.p25, p50: r.p50, p75: r.p75, p95: r.p95, p99: r.p99 },
+        quantileRanks: quantileRanksOf(r.quantile_ranks),
       })),
     };
   }
