@@ -3,6 +3,7 @@ import {
   ApiKeyCache,
   createDb,
   migrate,
+  PgDriftRepository,
   PgExportRepository,
   PgFeatureStore,
   PgMaterializationRepository,
@@ -110,6 +111,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   };
   const materializations = online.materializations;
   const registry = createModelRegistryDeps(env, db.pool, s3);
+  const drift = { reports: new PgDriftRepository(db.pool), models: registry.models, exports: exports.exports };
   const jobs = await startJobs(env, db.pool, logger, {
     featureStore,
     featureSets,
@@ -117,6 +119,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     exports,
     metrics,
     registry,
+    drift,
   });
   // Each (re)connection may be to a Redis that restarted empty: a materialization run checks the
   // store's mark and, if it is gone, rewrites every registration (runDueMaterializations).
@@ -141,6 +144,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     probes,
     logger,
     registry,
+    drift,
     featureStore,
     featureSets,
     jobs,

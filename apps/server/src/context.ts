@@ -8,6 +8,7 @@ import type {
   ProjectRepository,
 } from '@aihub/core';
 import type { Logger } from 'pino';
+import type { DriftDeps } from './drift/measure-drift.js';
 import type { ExportDeps } from './exports/export-runner.js';
 import type { ModelRegistryDeps } from './models-service.js';
 import type { Metrics } from './observability/metrics.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   retention: { readingsDays: number; weatherDays: number; featuresDays: number };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
+  /** Feature drift of models: reports, and the registry and exports they read. */
+  drift: DriftDeps;
   /** Prometheus metrics of this app (GET /metrics). */
   metrics: Metrics;
   /** When set, /metrics answers only `Authorization: Bearer <this>`. */

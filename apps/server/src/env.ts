@@ -90,6 +90,8 @@ export const EnvSchema = z.object({
   EXPORT_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   /** Cron (UTC) of the retention job. */
   AIHUB_RETENTION_CRON: z.string().min(9).default('17 3 * * *'),
+  /** Cron (UTC) of the feature-drift job over every production model with a training export. */
+  AIHUB_DRIFT_CRON: z.string().min(9).default('37 * * * *'),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

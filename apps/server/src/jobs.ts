@@ -5,6 +5,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Env } from './env.js';
 import { describePgError } from './logger.js';
+import { type DriftDeps, measureProductionDrift } from './drift/measure-drift.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
 import { type ModelRegistryDeps, sweepAbandonedUploads } from './models-service.js';
 import type { Metrics } from './observability/metrics.js';
@@ -20,6 +21,7 @@ export const RETENTION_QUEUE = 'maintenance-retention';
 export const MATERIALIZE_QUEUE = 'online-materialize';
 export const EXPORT_QUEUE = 'feature-exports';
 export const UPLOAD_SWEEP_QUEUE = 'storage-upload-sweep';
+export const DRIFT_QUEUE = 'feature-drift';
 
 export interface Jobs {
   /** Asks for an aggregate refresh soon; requests while one is queued collapse into it. */
@@ -39,6 +41,7 @@ export interface JobDeps {
   exports: ExportDeps;
   metrics: Metrics;
   registry: ModelRegistryDeps;
+  drift: DriftDeps;
 }
 
 export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps: JobDeps): Promise<Jobs> {
@@ -52,7 +55,7 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   boss.on('error', (error) => logger.error({ err: describePgError(error) }, 'job queue error'));
   await boss.start();
   // 'stately': at most one queued and one running job per queue, so bursts of ingest collapse.
-  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE, UPLOAD_SWEEP_QUEUE]) {
+  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE, UPLOAD_SWEEP_QUEUE, DRIFT_QUEUE]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'stately' });
   }
   // Exports are not retried: a failed or killed export is reported failed, and the user starts
@@ -83,6 +86,7 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   await boss.schedule(RETENTION_QUEUE, env.AIHUB_RETENTION_CRON);
   await boss.schedule(MATERIALIZE_QUEUE, env.AIHUB_MATERIALIZE_CRON);
   await boss.schedule(UPLOAD_SWEEP_QUEUE, env.AIHUB_UPLOAD_SWEEP_CRON);
+  await boss.schedule(DRIFT_QUEUE, env.AIHUB_DRIFT_CRON);
 
   return {
     async requestRefresh() {
@@ -162,6 +166,15 @@ async function startWorkers(
         now: new Date(),
       });
       logger.info(result, 'retention applied');
+    }),
+  );
+  // Drift of every production model with a training export; the reports are its history.
+  await boss.work(
+    DRIFT_QUEUE,
+    { pollingIntervalSeconds: 5 },
+    counted(DRIFT_QUEUE, async () => {
+      const result = await measureProductionDrift(deps.drift, logger);
+      if (result.measured + result.failed > 0) logger.info(result, 'feature drift measured');
     }),
   );
   // One work() per concurrent export: pg-boss 10 hands each registration one job at a time.

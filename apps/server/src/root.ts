@@ -1,5 +1,6 @@
 import { authRouter } from './routers/auth.js';
 import { featureExportProcedures } from './routers/feature-exports.js';
+import { featureDriftProcedures } from './routers/features-drift.js';
 import { featuresRouter } from './routers/features.js';
 import { featureOnlineProcedures } from './routers/features-online.js';
 import { healthRouter } from './routers/health.js';
@@ -18,7 +19,12 @@ const procedures = {
   ingest: ingestRouter,
   entities: entitiesRouter,
   aggregates: aggregatesRouter,
-  features: { ...featuresRouter, ...featureOnlineProcedures, ...featureExportProcedures },
+  features: {
+    ...featuresRouter,
+    ...featureOnlineProcedures,
+    ...featureExportProcedures,
+    ...featureDriftProcedures,
+  },
   maintenance: maintenanceRouter,
   models: modelsRouter,
 };

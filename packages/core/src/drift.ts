@@ -103,3 +103,45 @@ export function featureDrift(stat: FeatureStatistics, served: readonly (number |
     flagged: (psi !== null && psi > PSI_FLAG_THRESHOLD) || wentMissing,
   };
 }
+
+export const DriftTriggerSchema = z.enum(['request', 'schedule']);
+export type DriftTrigger = z.infer<typeof DriftTriggerSchema>;
+
+/** One drift measurement of a model version against its training export. */
+export interface DriftReport {
+  id: string;
+  modelVersionId: string;
+  exportId: string;
+  featureSet: string;
+  featureSetVersion: number;
+  metric: string;
+  /** The served vectors compared: those whose hour `as_of` is in [windowStart, windowEnd). */
+  windowStart: Date;
+  windowEnd: Date;
+  servedVectors: number;
+  trigger: DriftTrigger;
+  createdAt: Date;
+  features: FeatureDrift[];
+  /** The flagged features, in the set's order. */
+  flagged: string[];
+}
+
+export type NewDriftReport = Omit<DriftReport, 'id' | 'createdAt' | 'flagged'> & { projectId: string };
+
+/** Stored reports without their per-feature rows (the history of a model version). */
+export type DriftReportSummary = Omit<DriftReport, 'features'>;
+
+/** Drift reports and the served vectors they read. Implemented in @aihub/db. */
+export interface DriftRepository {
+  /** The vectors of `ai_features` for the set whose hour is in [from, to), each in the set's column order. */
+  servedVectors(
+    key: { projectId: string; featureSet: string; version: number; metric: string },
+    from: Date,
+    to: Date,
+  ): Promise<(number | null)[][]>;
+  record(report: NewDriftReport): Promise<DriftReport>;
+  /** Newest first. */
+  history(projectId: string, modelVersionId: string, limit: number): Promise<DriftReportSummary[]>;
+  /** Every ready production version, in any project, whose lineage names an export. */
+  productionVersionsWithExports(): Promise<{ projectId: string; versionId: string }[]>;
+}

@@ -8,6 +8,7 @@ export * from './feature-statistics.js';
 export * from './feature-store-port.js';
 export * from './features.js';
 export * from './ingest.js';
+export * from './model-ref.js';
 export * from './online.js';
 export * from './ports.js';
 export * from './prefetch.js';

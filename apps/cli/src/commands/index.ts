@@ -8,6 +8,7 @@ import {
   featuresExportCommand,
 } from './exports.js';
 import { featuresDefineCommand, featuresOfflineCommand, featuresSetsCommand } from './features.js';
+import { featuresDriftCommand } from './features-drift.js';
 import {
   featuresGetCommand,
   featuresHistoryCommand,
@@ -68,6 +69,7 @@ export const commands: readonly Command[] = [
   featuresMaterializeCommand,
   materializationsListCommand,
   featuresHistoryCommand,
+  featuresDriftCommand,
   featuresExportCommand,
   exportsListCommand,
   exportsShowCommand,
