@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { currentHour, failure, HOUR, waitFor } from './support/feature-data.js';
 import { putArtifact } from './models-support.js';
+import { seededRandom } from './support/seeded-random.js';
 
 /*
  * Drift of a production model: 40 meters with the same daily pattern every day train a model on
@@ -25,17 +26,6 @@ import { putArtifact } from './models-support.js';
 
 const ENTITIES = 40;
 const FEATURES = ['lag_1h', 'lag_2h', 'lag_24h', 'hour_of_day'];
-
-/** A deterministic generator (mulberry32). */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('feature drift of a production model', () => {
   let server: TestServer;
@@ -56,7 +46,7 @@ describe('feature drift of a production model', () => {
     const ids = Array.from({ length: ENTITIES }, (_, e) => `meter-${e}`);
     await a.ingest.entities.mutate({ records: ids.map((entity_id) => ({ entity_id })) });
     // One reading per hour for 11 days before the current hour: a level per meter, a daily cycle, noise.
-    const next = random(7);
+    const next = seededRandom(7);
     const readings = [];
     for (let h = 264; h >= 1; h--) {
       const start = hour - h * HOUR;

@@ -3,6 +3,7 @@ import type { FeatureRow } from '@aihub/core';
 import { describe, expect, it } from 'vitest';
 import { expectStatisticsMatchFile, openDuckFile } from '../../test/support/duckdb-file.js';
 import { openExportEncoder } from './encoder.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 /*
  * The export file describes itself (zoned as_of, key-value metadata) and its statistics agree with
@@ -12,19 +13,8 @@ import { openExportEncoder } from './encoder.js';
 const HOUR = 3_600_000;
 const FEATURES = ['smooth', 'gappy', 'hour_of_day', 'always_null'];
 
-/** A deterministic generator (mulberry32), so the data is the same in every run. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeRows(count: number): FeatureRow[] {
-  const next = random(42);
+  const next = seededRandom(42);
   const start = Date.UTC(2026, 0, 1);
   return Array.from({ length: count }, (_, i) => {
     const hour = i % 24;
