@@ -52,7 +52,9 @@ export function sendError(
     res,
     getHTTPStatusCodeFromError(trpc),
     { error: { code: trpc.code, message, requestId: context.requestId, fieldErrors } },
-    { close: context.unread === 'close' && !req.readableEnded },
+    // A request destroyed before its end can no longer be drained: close rather than leave the
+    // rest of its body where the connection's next request would be read.
+    { close: !req.readableEnded && (context.unread === 'close' || req.destroyed) },
   );
   if (context.unread === 'drain') req.resume();
 }

@@ -15,6 +15,7 @@ import {
   RegistrationStatusSchema,
   Sha256Schema,
   TagsSchema,
+  VersionNumberSchema,
 } from '@aihub/core';
 import { z } from 'zod';
 
@@ -26,7 +27,7 @@ const comment = z.string().trim().max(1000, 'must be at most 1000 characters').o
 const refShape = {
   id: z.uuid('must be a model version id (uuid)').optional(),
   name: ModelNameSchema.optional(),
-  version: z.number().int().positive().optional(),
+  version: VersionNumberSchema.optional(),
   stage: ModelStageSchema.optional(),
   alias: AliasNameSchema.optional(),
 };
@@ -138,5 +139,5 @@ export const DownloadInput = withRef({ expiresInSeconds: z.number().int().min(1)
 export const GetInput = withRef({});
 export const HistoryInput = z.object({
   name: ModelNameSchema,
-  version: z.number().int().positive().optional(),
+  version: VersionNumberSchema.optional(),
 });

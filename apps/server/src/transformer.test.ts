@@ -1,6 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serializeAnswer } from './transformer.js';
+import { deserializeInput, serializeAnswer, UnsafeAnswer } from './transformer.js';
 
 // superjson itself is the reference: the shortcut must put the same bytes on the wire.
 const wire = (value: unknown) => JSON.stringify(serializeAnswer(value));
@@ -84,5 +84,39 @@ describe('serializeAnswer', () => {
     const result = serializeAnswer({ vectors });
     expect(Object.keys(result.meta?.values ?? {})).toEqual(vectors.map((_, i) => `vectors.${i}.asOf`));
     expect(JSON.stringify(result)).toBe(reference({ vectors }));
+  });
+
+  it('sends a stored key named constructor or prototype as plain JSON, where superjson refuses', () => {
+    const metrics = JSON.parse('{"constructor": 0.5, "prototype": {"x": 1}, "mape": 1}');
+    const answer = { items: [{ metrics, createdAt: new Date(0) }] };
+    expect(() => superjson.serialize(answer)).toThrow(/prototype pollution/);
+    const read = superjson.deserialize(JSON.parse(wire(answer))) as typeof answer;
+    expect(read.items[0]?.createdAt).toEqual(new Date(0));
+    expect(Object.keys(read.items[0]?.metrics ?? {})).toEqual(['constructor', 'prototype', 'mape']);
+    expect(Object.getPrototypeOf(read.items[0]?.metrics)).toBe(Object.prototype);
+  });
+
+  it('refuses to send a value needing an annotation beneath such a key, or a __proto__ key', () => {
+    expect(() => serializeAnswer({ constructor: { at: new Date(0) } })).toThrow(UnsafeAnswer);
+    // superjson's client copies by assignment: a __proto__ key would become the object's prototype.
+    expect(() => serializeAnswer(JSON.parse('{"m": {"__proto__": {"x": 1}}}'))).toThrow(UnsafeAnswer);
+  });
+});
+
+describe('deserializeInput', () => {
+  it('refuses a __proto__ key before superjson would turn it into a prototype', () => {
+    expect(() => deserializeInput(JSON.parse('{"json": {"a": {"__proto__": {"polluted": 1}}}}'))).toThrow(
+      "a.__proto__: '__proto__' is a reserved name",
+    );
+  });
+
+  it('refuses a cycle made by a referential-equality annotation', () => {
+    const payload = { json: { a: { b: 1 } }, meta: { referentialEqualities: { a: ['a.c'] }, v: 1 } };
+    expect(() => deserializeInput(payload)).toThrow('must not refer to itself');
+  });
+
+  it('passes everything else to superjson', () => {
+    const payload = superjson.serialize({ at: new Date(5), n: [1, 2] });
+    expect(deserializeInput(JSON.parse(JSON.stringify(payload)))).toEqual({ at: new Date(5), n: [1, 2] });
   });
 });

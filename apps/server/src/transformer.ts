@@ -1,3 +1,4 @@
+import { assertSafeInput } from '@aihub/core';
 import superjson, { type SuperJSONResult } from 'superjson';
 
 /*
@@ -9,52 +10,72 @@ import superjson, { type SuperJSONResult } from 'superjson';
  * `json` (a Date's toJSON is the toISOString superjson uses) and a `Date` annotation per Date path.
  * Anything else — undefined, NaN, -0, Map, Set, class instances, shared references — or any doubt
  * goes to superjson unchanged.
+ *
+ * Keys named `constructor` or `prototype` make superjson.serialize throw (it guards its own
+ * deserializer, which would write annotations along such a path). Inputs refuse them, but rows
+ * stored before that (a model's metrics, say) must still be readable, so plain JSON holding them is
+ * sent as it is: nothing beneath needs an annotation, and both JSON.parse and superjson's copy on
+ * the client make an own data property of them. Anything under such a key that would need an
+ * annotation is refused (UnsafeAnswer), as is a `__proto__` key: superjson's client-side copy
+ * assigns it, which would set the object's prototype. No API input could ever store one (superjson
+ * and zod both drop it on the way in); only rows written by hand could hold one.
  */
 
 const escapeKey = (key: string) => key.replace(/\\/g, '\\\\').replace(/\./g, '\\.');
 
 class NotPlain extends Error {}
 const notPlain = new NotPlain();
+export class UnsafeAnswer extends Error {}
+const SERVED_RESERVED_KEYS = new Set(['constructor', 'prototype']);
 
-function visit(node: unknown, path: string[], dates: Record<string, ['Date']>, seen: Set<object>): void {
+function visit(
+  node: unknown,
+  path: string[],
+  dates: Record<string, ['Date']>,
+  seen: Set<object>,
+  underReservedKey = false,
+): void {
+  // Whatever superjson would annotate, it cannot under a reserved key (see above).
+  const fail = () =>
+    underReservedKey ? new UnsafeAnswer(`answer has a value needing annotation at ${path.join('.')}`) : notPlain;
   switch (typeof node) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(node) || Object.is(node, -0)) throw notPlain;
+      if (!Number.isFinite(node) || Object.is(node, -0)) throw fail();
       return;
     case 'object':
       break;
     default:
-      throw notPlain;
+      throw fail();
   }
   if (node === null) return;
   // superjson records a second reference to the same object as a referential equality.
-  if (seen.has(node)) throw notPlain;
+  if (seen.has(node)) throw fail();
   seen.add(node);
   if (node instanceof Date) {
-    if (path.length === 0 || Number.isNaN(node.getTime())) throw notPlain;
+    if (underReservedKey || path.length === 0 || Number.isNaN(node.getTime())) throw fail();
     dates[path.join('.')] = ['Date'];
     return;
   }
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
-      if (!(i in node)) throw notPlain;
+      if (!(i in node)) throw fail();
       path.push(String(i));
-      visit(node[i], path, dates, seen);
+      visit(node[i], path, dates, seen, underReservedKey);
       path.pop();
     }
     return;
   }
   const proto = Object.getPrototypeOf(node);
-  if (proto !== Object.prototype && proto !== null) throw notPlain;
+  if (proto !== Object.prototype && proto !== null) throw fail();
   for (const key of Object.keys(node)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw notPlain;
+    if (key === '__proto__') throw new UnsafeAnswer(`answer has a __proto__ key at ${path.join('.')}`);
     const value = (node as Record<string, unknown>)[key];
-    if (value === undefined) throw notPlain;
+    if (value === undefined) throw fail();
     path.push(escapeKey(key));
-    visit(value, path, dates, seen);
+    visit(value, path, dates, seen, underReservedKey || SERVED_RESERVED_KEYS.has(key));
     path.pop();
   }
 }
@@ -75,8 +96,23 @@ export function serializeAnswer(value: unknown): SuperJSONResult {
   return { json: value as SuperJSONResult['json'] };
 }
 
+/**
+ * Inputs: superjson, with core's input-safety checks on either side of it. Before, on the JSON as
+ * parsed, because superjson copies objects by assignment, which silently turns a `__proto__` key
+ * into a prototype; after, because its annotations can make shared or circular references.
+ * A refusal here is a BAD_REQUEST naming the fields (tRPC reports input decoding errors as such).
+ */
+export function deserializeInput(payload: unknown): unknown {
+  assertSafeInput(
+    typeof payload === 'object' && payload !== null ? (payload as { json?: unknown }).json : payload,
+  );
+  const value = superjson.deserialize(payload as SuperJSONResult);
+  assertSafeInput(value);
+  return value;
+}
+
 /** The server's transformer: superjson in, superjson-compatible out. */
 export const transformer = {
-  input: superjson,
+  input: { serialize: superjson.serialize.bind(superjson), deserialize: deserializeInput },
   output: { serialize: serializeAnswer, deserialize: superjson.deserialize.bind(superjson) },
 };

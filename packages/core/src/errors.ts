@@ -66,16 +66,22 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): {
   message: string;
   fields: FieldErrors;
 } {
-  const fields: FieldErrors = {};
+  // No prototype: a field named `constructor` or `__proto__` is a field like any other here.
+  const fields: FieldErrors = Object.create(null);
   for (const issue of issues) {
     const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
     fields[path] ??= [];
     fields[path].push(issue.message);
   }
+  return { message: invalidInputMessage(fields), fields };
+}
+
+/** "Invalid input: path: reason; path: reason", the one message form of a BAD_REQUEST on input. */
+export function invalidInputMessage(fields: FieldErrors): string {
   const message = Object.entries(fields)
     .map(([path, reasons]) => `${path}: ${reasons.join('; ')}`)
     .join('; ');
-  return { message: `Invalid input: ${message}`, fields };
+  return `Invalid input: ${message}`;
 }
 
 /** Parses with a zod schema and throws BAD_REQUEST naming each bad field. */

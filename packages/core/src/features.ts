@@ -140,6 +140,14 @@ export function isPredefinedFeatureSet(name: string): boolean {
   return Object.hasOwn(PREDEFINED_FEATURE_SETS, name);
 }
 
+/** Versions of feature sets and models: PostgreSQL `integer`, so 1 to 2^31 - 1. */
+export const MAX_VERSION = 2_147_483_647;
+export const VersionNumberSchema = z
+  .number()
+  .int()
+  .min(1, 'must be a positive integer')
+  .max(MAX_VERSION, `must be at most ${MAX_VERSION}`);
+
 export const FeatureSetNameSchema = z
   .string()
   .regex(
@@ -168,7 +176,7 @@ export const FeatureListSchema = z
 
 export const FeatureSetSchema = z.object({
   name: FeatureSetNameSchema,
-  version: z.number().int().positive(),
+  version: VersionNumberSchema,
   features: z.array(z.string()),
   predefined: z.boolean(),
   description: z.string().nullable(),
@@ -227,7 +235,8 @@ export async function resolveFeatureSet(
   version: number | undefined,
   findUserDefined: (name: string, version?: number) => Promise<FeatureSet | null>,
 ): Promise<FeatureSet> {
-  const predefined = PREDEFINED_FEATURE_SETS[name];
+  // Own keys only: `constructor` is a valid set name and would otherwise find Object's constructor.
+  const predefined = isPredefinedFeatureSet(name) ? PREDEFINED_FEATURE_SETS[name] : undefined;
   if (predefined) {
     if (version !== undefined && version !== 1) {
       throw DomainError.notFound(

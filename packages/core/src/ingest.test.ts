@@ -93,4 +93,32 @@ describe('validateRecord', () => {
     const half = validateRecord('weather', { location_id: 'berlin', ts: '2026-01-31T13:30:00Z' }, 'csv');
     expect(!half.ok && half.reason).toContain('is not the start of an hour');
   });
+
+  it('refuses timestamps PostgreSQL cannot store, at the edges exactly', () => {
+    const at = (ts: string) => validateRecord('readings', { ...reading, ts }, 'csv');
+    expect(at('0001-01-01T00:00:00Z').ok).toBe(true);
+    expect(at('9999-12-31T23:59:59.999Z').ok).toBe(true);
+    for (const ts of ['0000-01-01T00:00:00Z', '0000-12-31T23:59:59.999Z', '9999-12-31T23:59:59-14:00']) {
+      const result = at(ts);
+      expect(!result.ok && result.reason).toBe(
+        `ts: '${ts}' is outside the supported range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z`,
+      );
+    }
+    // The last storable hour of weather has no storable default issue time (ts + 1h).
+    const last = validateRecord('weather', { location_id: 'b', ts: '9999-12-31T23:00:00Z' }, 'csv');
+    expect(!last.ok && last.reason).toContain('give issued_at');
+    const given = { location_id: 'b', ts: '9999-12-31T23:00:00Z', issued_at: '9999-12-31T22:00:00Z' };
+    expect(validateRecord('weather', given, 'csv').ok).toBe(true);
+  });
+
+  it('refuses values whose squares PostgreSQL cannot aggregate, at the edges exactly', () => {
+    const value = (v: string) => validateRecord('readings', { ...reading, value: v }, 'csv');
+    for (const ok of ['1e100', '-1e100', '1e-100', '-1e-100', '0', '-0']) expect(value(ok).ok, ok).toBe(true);
+    for (const bad of ['1.0000001e100', '1e308', '-1e101', '9.99e-101', '5e-324']) {
+      const result = value(bad);
+      expect(!result.ok && result.reason, bad).toBe(
+        `value: must be 0 or between 1e-100 and 1e100 in magnitude (got ${bad})`,
+      );
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDENTIFIER_PATTERN, WEATHER_FIELDS } from './features.js';
+import { parseTimestamp, timestampRangeProblem } from './timestamps.js';
 
 /*
  * What an ingest file may contain, row by row. Pure: the server streams and parses files, this
@@ -74,21 +75,6 @@ export type RawRecord = Record<string, unknown>;
 
 export type RowResult<T> = { ok: true; record: T } | { ok: false; reason: string };
 
-// ISO 8601 with an explicit offset: a timestamp without one is ambiguous, so it is refused.
-const ISO_WITH_ZONE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
-
-/** Date would roll 2026-02-30 over to March 2; a real calendar date and clock time are required. */
-function isRealDateTime(match: RegExpExecArray): boolean {
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
-    .slice(1, 7)
-    .map((part) => Number(part ?? 0));
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return (
-    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59
-  );
-}
-
 function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
@@ -107,17 +93,20 @@ function timestamp(raw: RawRecord, column: string): Date | { error: string } {
   const value = raw[column];
   if (isAbsent(value)) return { error: `${column}: missing` };
   if (typeof value !== 'string') return { error: `${column}: must be an ISO 8601 string` };
-  const match = ISO_WITH_ZONE.exec(value);
-  const parsed = new Date(value.replace(' ', 'T'));
-  if (!match || !isRealDateTime(match) || Number.isNaN(parsed.getTime())) {
-    return {
-      error: `${column}: '${value}' is not an ISO 8601 timestamp with a time zone (e.g. 2026-01-31T13:00:00Z)`,
-    };
-  }
-  return parsed;
+  const parsed = parseTimestamp(value);
+  if (parsed.ok) return parsed.date;
+  return { error: `${column}: '${value.slice(0, 64)}' ${parsed.message}` };
 }
 
-/** A finite double. CSV gives strings; NDJSON must give a JSON number. */
+/**
+ * The magnitudes a value may have (or be 0): aggregates square values and their differences (m2,
+ * std), and PostgreSQL raises an error when a square overflows (1e155 and up) or underflows
+ * (below about 1e-154) a double; one such reading would fail every refresh of its project.
+ */
+export const MAX_ABS_VALUE = 1e100;
+export const MIN_ABS_VALUE = 1e-100;
+
+/** A finite double within ±MAX_ABS_VALUE. CSV gives strings; NDJSON must give a JSON number. */
 function number(
   raw: RawRecord,
   column: string,
@@ -142,6 +131,9 @@ function number(
     };
   }
   if (!Number.isFinite(parsed)) return { error: `${column}: must be finite (got ${value})` };
+  const magnitude = Math.abs(parsed);
+  if (magnitude > MAX_ABS_VALUE || (magnitude < MIN_ABS_VALUE && magnitude !== 0))
+    return { error: `${column}: must be 0 or between 1e-100 and 1e100 in magnitude (got ${value})` };
   return parsed;
 }
 
@@ -262,6 +254,8 @@ function validateOther(
     const parsed = timestamp(raw, 'issued_at');
     if (isError(parsed)) return fail(parsed.error);
     issuedAt = parsed;
+  } else if (timestampRangeProblem(issuedAt)) {
+    return fail(`ts: '${String(raw.ts)}' has no storable default issued_at (ts + 1h); give issued_at`);
   }
   const values: (number | null)[] = [];
   for (const column of WEATHER_VALUE_COLUMNS) {

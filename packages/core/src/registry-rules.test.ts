@@ -66,9 +66,20 @@ describe('aliases, metrics and lineage', () => {
     expect(MetricsSchema.safeParse({ mape: Number.POSITIVE_INFINITY }).success).toBe(false);
     const halfSet = LineageSchema.safeParse({ featureSetVersion: 2 });
     expect(halfSet.success ? [] : halfSet.error.issues.map((i) => i.path.join('.'))).toEqual(['featureSet']);
-    const backwards = LineageSchema.safeParse({ trainingFrom: '2026-02-01', trainingTo: '2026-01-01' });
+    const backwards = LineageSchema.safeParse({
+      trainingFrom: '2026-02-01T00:00:00Z',
+      trainingTo: '2026-01-01T00:00:00Z',
+    });
     expect(backwards.success ? [] : backwards.error.issues.map((i) => i.path.join('.'))).toEqual([
       'trainingTo',
+    ]);
+    // A day without a time and zone is not a point in time: refused, naming the field.
+    const zoneless = LineageSchema.safeParse({
+      trainingFrom: '2026-01-01',
+      trainingTo: '2026-02-01T00:00:00Z',
+    });
+    expect(zoneless.success ? [] : zoneless.error.issues.map((i) => i.path.join('.'))).toEqual([
+      'trainingFrom',
     ]);
   });
 });

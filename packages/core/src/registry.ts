@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { VersionNumberSchema } from './features.js';
+import { TimestampInputSchema } from './timestamps.js';
 
 /*
  * The model registry's vocabulary: names, stages, registration status, lineage and the shapes a
@@ -55,11 +57,11 @@ export type Tags = z.infer<typeof TagsSchema>;
 export const LineageSchema = z
   .object({
     featureSet: z.string().min(1).max(63).nullable().default(null),
-    featureSetVersion: z.number().int().positive().nullable().default(null),
+    featureSetVersion: VersionNumberSchema.nullable().default(null),
     targetMetric: z.string().min(1).max(200).nullable().default(null),
     exportId: z.uuid('must be an export id (uuid)').nullable().default(null),
-    trainingFrom: z.coerce.date().nullable().default(null),
-    trainingTo: z.coerce.date().nullable().default(null),
+    trainingFrom: TimestampInputSchema.nullable().default(null),
+    trainingTo: TimestampInputSchema.nullable().default(null),
   })
   .superRefine((l, ctx) => {
     if ((l.featureSet === null) !== (l.featureSetVersion === null)) {

@@ -8,7 +8,10 @@ import type { Readable } from 'node:stream';
 export async function* readLines(input: Readable): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   let rest = '';
-  for await (const chunk of input) {
+  // Not destroyed when the reader stops early (a wrong header): destroying a server request leaves
+  // the rest of its body unread on a connection kept alive, and the client's next request on it
+  // would hang. The caller drains it instead (http-responses.ts).
+  for await (const chunk of input.iterator({ destroyOnReturn: false })) {
     rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
     let start = 0;
     for (;;) {

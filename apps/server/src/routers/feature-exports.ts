@@ -7,6 +7,8 @@ import {
   FeatureSetNameSchema,
   MetricNameSchema,
   rangeRowCount,
+  TimestampInputSchema,
+  VersionNumberSchema,
 } from '@aihub/core';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
@@ -23,18 +25,18 @@ const MAX_EXPORT_ROWS = 1_000_000_000;
 const ExportInputSchema = z
   .object({
     featureSet: FeatureSetNameSchema,
-    version: z.number().int().positive().optional(),
+    version: VersionNumberSchema.optional(),
     metric: MetricNameSchema,
     range: z
       .object({
         entityIds: z.array(EntityIdSchema).min(1).max(MAX_EXPORT_ENTITIES).optional(),
-        start: z.coerce.date(),
-        end: z.coerce.date(),
+        start: TimestampInputSchema,
+        end: TimestampInputSchema,
       })
       .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] })
       .optional(),
     spine: z
-      .array(z.object({ entityId: EntityIdSchema, asOf: z.coerce.date() }))
+      .array(z.object({ entityId: EntityIdSchema, asOf: TimestampInputSchema }))
       .max(MAX_EXPORT_SPINE_ROWS, `at most ${MAX_EXPORT_SPINE_ROWS} rows inline; use a range for more`)
       .optional(),
     includeLabel: z.boolean().default(false),
@@ -136,8 +138,8 @@ export const featureExportProcedures = {
         .object({
           status: ExportStatusSchema.optional(),
           featureSet: FeatureSetNameSchema.optional(),
-          createdFrom: z.coerce.date().optional(),
-          createdTo: z.coerce.date().optional(),
+          createdFrom: TimestampInputSchema.optional(),
+          createdTo: TimestampInputSchema.optional(),
           cursor: z.string().optional(),
           limit: z.number().int().min(1).max(200).default(50),
         })

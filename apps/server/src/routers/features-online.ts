@@ -3,6 +3,8 @@ import {
   EntityIdSchema,
   FeatureSetNameSchema,
   MetricNameSchema,
+  TimestampInputSchema,
+  VersionNumberSchema,
   wholeHourCount,
 } from '@aihub/core';
 import { z } from 'zod';
@@ -23,13 +25,13 @@ export const featureOnlineProcedures = {
     .input(
       z.object({
         featureSet: FeatureSetNameSchema,
-        version: z.number().int().positive().optional(),
+        version: VersionNumberSchema.optional(),
         metric: MetricNameSchema,
         entityIds: z
           .array(EntityIdSchema)
           .min(1, 'must name at least one entity')
           .max(MAX_GET_ENTITIES, `at most ${MAX_GET_ENTITIES} entities per request`),
-        asOf: z.coerce.date().optional(),
+        asOf: TimestampInputSchema.optional(),
       }),
     )
     .query(({ ctx, input }) => getFeatures(ctx.deps, ctx.principal.project.id, input, ctx.log)),
@@ -42,7 +44,7 @@ export const featureOnlineProcedures = {
     .input(
       z.object({
         featureSet: FeatureSetNameSchema,
-        version: z.number().int().positive().optional(),
+        version: VersionNumberSchema.optional(),
         metric: MetricNameSchema,
         enabled: z.boolean().default(true),
       }),
@@ -94,11 +96,11 @@ export const featureOnlineProcedures = {
       z
         .object({
           featureSet: FeatureSetNameSchema,
-          version: z.number().int().positive().optional(),
+          version: VersionNumberSchema.optional(),
           metric: MetricNameSchema,
           entityId: EntityIdSchema,
-          start: z.coerce.date(),
-          end: z.coerce.date(),
+          start: TimestampInputSchema,
+          end: TimestampInputSchema,
         })
         .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] }),
     )

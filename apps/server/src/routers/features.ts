@@ -9,7 +9,9 @@ import {
   PREDEFINED_FEATURE_SETS,
   readingsLookbackHours,
   resolveFeatureSet,
+  TimestampInputSchema,
   unknownMetricError,
+  VersionNumberSchema,
   wholeHourCount,
   wholeHoursIn,
 } from '@aihub/core';
@@ -22,7 +24,7 @@ export const MAX_OFFLINE_ROWS = 10_000;
 
 const setSelector = {
   featureSet: FeatureSetNameSchema,
-  version: z.number().int().positive().optional(),
+  version: VersionNumberSchema.optional(),
 };
 
 const OfflineInputSchema = z
@@ -30,15 +32,15 @@ const OfflineInputSchema = z
     ...setSelector,
     metric: MetricNameSchema,
     spine: z
-      .array(z.object({ entityId: EntityIdSchema, asOf: z.coerce.date() }))
+      .array(z.object({ entityId: EntityIdSchema, asOf: TimestampInputSchema }))
       .min(1, 'must have at least one row')
       .max(MAX_OFFLINE_ROWS, `at most ${MAX_OFFLINE_ROWS} rows; use an export for more`)
       .optional(),
     range: z
       .object({
         entityIds: z.array(EntityIdSchema).min(1).max(1000).optional(),
-        start: z.coerce.date(),
-        end: z.coerce.date(),
+        start: TimestampInputSchema,
+        end: TimestampInputSchema,
       })
       .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] })
       .optional(),
@@ -172,7 +174,8 @@ export const featuresRouter = {
           { range: [`at most ${MAX_OFFLINE_ROWS} rows`] },
         );
       }
-      const asOfs = wholeHoursIn(range.start, range.end);
+      // No entities: no rows, however long the range (its hours are never listed).
+      const asOfs = entityIds.length === 0 ? [] : wholeHoursIn(range.start, range.end);
       spine = entityIds.flatMap((entityId) => asOfs.map((asOf) => ({ entityId, asOf })));
       warnings = await rangeWarnings(ctx.deps, {
         projectId,

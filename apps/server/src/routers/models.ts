@@ -1,3 +1,4 @@
+import { DomainError } from '@aihub/core';
 import {
   CopyInput,
   DeleteInput,
@@ -21,6 +22,12 @@ import { readerProcedure, writerProcedure } from '../trpc.js';
 export const modelsRouter = {
   /** Step one of a registration: a `pending` version and where to PUT its bytes (see uploads.ts). */
   register: writerProcedure.input(RegisterInput).mutation(async ({ ctx, input }) => {
+    const { maxArtifactBytes } = ctx.deps.registry;
+    if (input.sizeBytes !== undefined && input.sizeBytes > maxArtifactBytes) {
+      // Refused before anything is stored: the upload could never complete.
+      const reason = `must be at most ${maxArtifactBytes} bytes (MODEL_MAX_ARTIFACT_BYTES)`;
+      throw DomainError.badRequest(`Invalid input: sizeBytes: ${reason}`, { sizeBytes: [reason] });
+    }
     const version = await ctx.deps.registry.models.createVersion({
       projectId: ctx.principal.project.id,
       name: input.name,
