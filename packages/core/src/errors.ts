@@ -61,6 +61,17 @@ export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
 
+/**
+ * A field's name in FieldErrors: its path joined with dots, `(input)` for the input itself. A path
+ * that is exactly `__proto__` is written `["__proto__"]`: as a key of the answer it would become a
+ * prototype in the client's copy of it, and the field would vanish.
+ */
+export function fieldPath(segments: readonly string[]): string {
+  if (segments.length === 0) return '(input)';
+  const path = segments.join('.');
+  return path === '__proto__' ? '["__proto__"]' : path;
+}
+
 /** Turns zod issues into "path: reason" lines, the form every boundary reports bad input in. */
 export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): {
   message: string;
@@ -69,7 +80,7 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): {
   // No prototype: a field named `constructor` or `__proto__` is a field like any other here.
   const fields: FieldErrors = Object.create(null);
   for (const issue of issues) {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
+    const path = fieldPath(issue.path.map(String));
     fields[path] ??= [];
     fields[path].push(issue.message);
   }

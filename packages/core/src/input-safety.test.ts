@@ -32,6 +32,12 @@ describe('findInputProblems', () => {
     ]);
   });
 
+  it('names a reserved key at the top so that the name survives in an answer', () => {
+    expect(findInputProblems(JSON.parse('{"__proto__": 1}'))).toEqual({
+      '["__proto__"]': ["'__proto__' is a reserved name, not accepted as a key"],
+    });
+  });
+
   it('refuses inputs nested deeper than the limit, at the limit accepted', () => {
     const nest = (depth: number) => {
       let value: unknown = 1;

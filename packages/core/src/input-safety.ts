@@ -1,4 +1,4 @@
-import { DomainError, type FieldErrors, invalidInputMessage } from './errors.js';
+import { DomainError, type FieldErrors, fieldPath, invalidInputMessage } from './errors.js';
 
 /*
  * Checks of a whole decoded request input that no per-field schema can make, applied to every
@@ -54,7 +54,7 @@ export function findInputProblems(input: unknown): FieldErrors | null {
   let count = 0;
   const report = (path: readonly string[], reason: string) => {
     if (count >= MAX_PROBLEMS) return;
-    const name = path.length > 0 ? path.join('.') : '(input)';
+    const name = fieldPath(path);
     fields[name] ??= [];
     fields[name].push(reason);
     count++;
