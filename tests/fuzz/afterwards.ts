@@ -32,12 +32,12 @@ export async function checkAfterwards(url: string, fx: FuzzFixture): Promise<str
   // Exports the fuzzer queued must not keep the worker busy after the run.
   let cursor: string | undefined;
   do {
-    const page = await admin.features.exports.query({ limit: 200, cursor });
-    for (const e of page.items) {
+    const page = await admin.features.exports.query({ limit: 200, cursor }).catch(() => null);
+    for (const e of page?.items ?? []) {
       if (e.status === 'queued' || e.status === 'running')
         await admin.features.cancelExport.mutate({ id: e.id }).catch(() => undefined);
     }
-    cursor = page.nextCursor ?? undefined;
+    cursor = page?.nextCursor ?? undefined;
   } while (cursor);
   return problems;
 }

@@ -9,6 +9,7 @@ import {
   rangeRowCount,
   TimestampInputSchema,
   VersionNumberSchema,
+  wholeHourCount,
 } from '@aihub/core';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
@@ -21,6 +22,11 @@ import { assertEntitiesExist, assertKnownMetric, featureSetFor, rangeWarnings } 
 export const MAX_EXPORT_SPINE_ROWS = 100_000;
 const MAX_EXPORT_ENTITIES = 10_000;
 const MAX_EXPORT_ROWS = 1_000_000_000;
+/**
+ * Hours one range export covers (about 11 years, far past any retention): the runner hands the
+ * range's hours to PostgreSQL as one array, so a range over millennia would exhaust the heap.
+ */
+export const MAX_EXPORT_RANGE_HOURS = 100_000;
 
 const ExportInputSchema = z
   .object({
@@ -75,6 +81,11 @@ async function startExport(
     totalRows = input.spine.length;
   } else {
     const range = input.range as NonNullable<typeof input.range>;
+    const hours = wholeHourCount(range.start, range.end);
+    if (hours > MAX_EXPORT_RANGE_HOURS) {
+      const reason = `covers ${hours} hours; one export covers at most ${MAX_EXPORT_RANGE_HOURS}`;
+      throw DomainError.badRequest(`Invalid input: range: ${reason}`, { range: [reason] });
+    }
     if (range.entityIds) await assertEntitiesExist(deps, projectId, range.entityIds, 'range.entityIds');
     const entityIds =
       range.entityIds ?? (await deps.featureStore.entitiesWithMetric(projectId, input.metric));
