@@ -20,7 +20,9 @@ export async function startFuzzTarget(env: Record<string, string> = {}): Promise
       DATABASE_URL: database.url,
       AIHUB_BOOTSTRAP_ADMIN_KEY: rootKey,
       AIHUB_MIGRATE_ON_START: 'false',
-      DB_POOL_MAX: '5',
+      // Room for the fuzzer's concurrent requests beside the job workers: waiting out the pool's
+      // 5 s connect timeout would answer 503, which is overload, not bad input.
+      DB_POOL_MAX: '12',
       // Errors only: every 500 is logged with its request id and cause.
       LOG_LEVEL: 'error',
       ...env,
