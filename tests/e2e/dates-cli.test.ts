@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, isolatedCli, type ServerProcess, spawnServer } from '../support/processes.js';
 
 /*
- * A timestamp without a zone is refused by the server, naming the field, whichever door it comes
- * through: the CLI sends flags and spine files as written instead of reading them in its own zone.
+ * A timestamp without a zone is refused whichever door it comes through: the CLI refuses it naming
+ * the flag or spine line, and sends what it accepts as written, so the server's check (range
+ * included) answers naming the field. Nothing is read in the CLI's own zone.
  */
 
 const adminKey = `aihub_e2edate1_${'d'.repeat(43)}`;
@@ -32,7 +33,9 @@ describe('end to end: zone-less timestamps through the CLI', () => {
     dir = await mkdtemp(join(tmpdir(), 'aihub-e2e-dates-'));
     await writeFile(join(dir, 'entities.csv'), 'entity_id\nmeter-1\n');
     await writeFile(join(dir, 'spine.csv'), 'entity_id,as_of\nmeter-1,2026-03-01T10:30:00\n');
+    await writeFile(join(dir, 'readings.csv'), 'entity_id,metric,ts,value\nmeter-1,kwh,2026-03-01T08:10:00Z,1\n');
     expect((await cli(['ingest', 'entities', '--file', join(dir, 'entities.csv')])).code).toBe(0);
+    expect((await cli(['ingest', 'readings', '--file', join(dir, 'readings.csv')])).code).toBe(0);
   });
   afterAll(async () => {
     await server?.stop();
@@ -42,25 +45,49 @@ describe('end to end: zone-less timestamps through the CLI', () => {
   const base = ['--set', 'forecast_basic', '--metric', 'kwh'];
 
   it.each([
-    [['features', 'get', ...base, '--entities', 'meter-1', '--as-of', '2026-03-01T10:00:00'], 'asOf'],
+    [['features', 'get', ...base, '--entities', 'meter-1', '--as-of', '2026-03-01T10:00:00'], '--as-of'],
     [
       ['features', 'offline', ...base, '--start', '2026-03-01T00:00:00', '--end', '2026-03-01T02:00:00Z'],
+      '--start',
+    ],
+    [['features', 'export', ...base, '--start', '2026-03-01T00:00:00Z', '--end', '2026-03-01'], '--end'],
+    [['exports', 'list', '--from', '2026-03-01 00:00'], '--from'],
+  ])('refuses %j naming %s', async (args, flag) => {
+    const result = await cli(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${flag}: '`);
+    expect(result.stderr).toContain('is not an ISO 8601 timestamp with a zone');
+  });
+
+  it.each([
+    [['features', 'get', ...base, '--entities', 'meter-1', '--as-of', '0000-06-01T00:00:00Z'], 'asOf'],
+    [
+      [
+        'features',
+        'offline',
+        ...base,
+        '--start',
+        '9999-12-31T23:00:00-14:00',
+        '--end',
+        '9999-12-31T23:59:59Z',
+      ],
       'range.start',
     ],
-    [['features', 'export', ...base, '--start', '2026-03-01T00:00:00Z', '--end', '2026-03-01'], 'range.end'],
-    [['exports', 'list', '--from', '2026-03-01 00:00'], 'createdFrom'],
-  ])('refuses %j naming %s', async (args, field) => {
+    [['exports', 'list', '--to', '0000-12-31T23:59:59Z'], 'createdTo'],
+  ])('passes %j to the server, whose answer names %s', async (args, field) => {
     const result = await cli(args);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`${field}: '`);
-    expect(result.stderr).toContain('is not an ISO 8601 timestamp with a time zone');
+    expect(result.stderr).toContain(
+      'is outside the supported range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z',
+    );
   });
 
   it('refuses a spine file row without a zone, and accepts the same time with one', async () => {
     const refused = await cli(['features', 'offline', ...base, '--spine', join(dir, 'spine.csv')]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(
-      "spine.0.asOf: '2026-03-01T10:30:00' is not an ISO 8601 timestamp with a time zone",
+      "spine file line 2: as_of '2026-03-01T10:30:00' is not an ISO 8601 timestamp with a zone",
     );
     const accepted = await cli([
       'features',
