@@ -63,6 +63,10 @@ describe('input boundaries', () => {
     key = project.adminKey.token;
     api = createAihubClient({ url: server.url, apiKey: key });
     await api.ingest.entities.mutate({ records: [{ entity_id: 'm1' }], strict: true });
+    await api.ingest.readings.mutate({
+      records: [{ entity_id: 'm1', metric: 'kwh', ts: '2026-01-01T00:10:00Z', value: 1 }],
+      strict: true,
+    });
   });
   afterAll(async () => server?.stop());
 
