@@ -119,4 +119,69 @@ describe('end to end: ingest files, refresh and point-in-time features with the 
     expect(strict.stderr).toBe('aihub: 1 invalid line(s); the file was not stored\n');
     expect(JSON.parse((await cli(['aggregates', 'status', '--json'])).stdout)).toEqual({ pendingBuckets: 0 });
   });
+
+  // Timestamps without a zone are refused whichever door they come through: the CLI refuses them
+  // naming the flag or spine line and sends what it accepts as written, so the server's check
+  // (range included) answers naming the field. Nothing is read in the CLI's own zone.
+  const base = ['--set', 'forecast_basic', '--metric', 'kwh'];
+
+  it.each([
+    [['features', 'get', ...base, '--entities', 'meter-1', '--as-of', '2026-03-01T10:00:00'], '--as-of'],
+    [
+      ['features', 'offline', ...base, '--start', '2026-03-01T00:00:00', '--end', '2026-03-01T02:00:00Z'],
+      '--start',
+    ],
+    [['features', 'export', ...base, '--start', '2026-03-01T00:00:00Z', '--end', '2026-03-01'], '--end'],
+    [['exports', 'list', '--from', '2026-03-01 00:00'], '--from'],
+  ])('refuses %j naming %s', async (args, flag) => {
+    const result = await cli(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${flag}: '`);
+    expect(result.stderr).toContain('is not an ISO 8601 timestamp with a zone');
+  });
+
+  it.each([
+    [['features', 'get', ...base, '--entities', 'meter-1', '--as-of', '0000-06-01T00:00:00Z'], 'asOf'],
+    [
+      [
+        'features',
+        'offline',
+        ...base,
+        '--start',
+        '9999-12-31T23:00:00-14:00',
+        '--end',
+        '9999-12-31T23:59:59Z',
+      ],
+      'range.start',
+    ],
+    [['exports', 'list', '--to', '0000-12-31T23:59:59Z'], 'createdTo'],
+  ])('passes %j to the server, whose answer names %s', async (args, field) => {
+    const result = await cli(args);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${field}: '`);
+    expect(result.stderr).toContain(
+      'is outside the supported range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z',
+    );
+  });
+
+  it('refuses a spine file row without a zone, and accepts the same time with one', async () => {
+    await writeFile(join(dir, 'zoneless-spine.csv'), 'entity_id,as_of\nmeter-1,2026-03-01T10:30:00\n');
+    const refused = await cli(['features', 'offline', ...base, '--spine', join(dir, 'zoneless-spine.csv')]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      "spine file line 2: as_of '2026-03-01T10:30:00' is not an ISO 8601 timestamp with a zone",
+    );
+    const accepted = await cli([
+      'features',
+      'get',
+      ...base,
+      '--entities',
+      'meter-1',
+      '--as-of',
+      '2026-03-01T10:00:00+01:00',
+      '--json',
+    ]);
+    expect(accepted.code).toBe(0);
+    expect(JSON.parse(accepted.stdout).vectors[0].asOf).toBe('2026-03-01T09:00:00.000Z');
+  });
 });
