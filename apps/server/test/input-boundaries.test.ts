@@ -79,6 +79,8 @@ describe('input boundaries', () => {
     expectTypeOf<Range['start']>().toEqualTypeOf<Date | string>();
     type Listing = Exclude<Inputs['features']['exports'], void | undefined>;
     expectTypeOf<NonNullable<Listing['createdFrom']>>().toEqualTypeOf<Date | string>();
+    expectTypeOf<Inputs['features']['history']['end']>().toEqualTypeOf<Date | string>();
+    expectTypeOf<NonNullable<Inputs['features']['drift']['end']>>().toEqualTypeOf<Date | string>();
     type Lineage = NonNullable<Inputs['models']['register']['lineage']>;
     expectTypeOf<NonNullable<Lineage['trainingFrom']>>().toEqualTypeOf<Date | string>();
   });
@@ -235,6 +237,17 @@ describe('input boundaries', () => {
         [api.features.export.mutate(range(good, bad)), 'range.end'],
         [api.features.export.mutate(spineAt(bad)), 'spine.0.asOf'],
         [api.features.exports.query({ createdFrom: bad }), 'createdFrom'],
+        [
+          api.features.history.query({
+            featureSet: 'forecast_basic',
+            metric: 'kwh',
+            entityId: 'm1',
+            start: bad,
+            end: good,
+          }),
+          'start',
+        ],
+        [api.features.drift.query({ model: 'legacy@1', end: bad }), 'end'],
         [api.features.exports.query({ createdTo: bad }), 'createdTo'],
         [
           api.models.register.mutate({

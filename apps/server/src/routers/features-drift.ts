@@ -1,4 +1,4 @@
-import { DomainError, type ModelVersionRef, parseModelVersionRef } from '@aihub/core';
+import { DomainError, type ModelVersionRef, parseModelVersionRef, TimestampInputSchema } from '@aihub/core';
 import { z } from 'zod';
 import { measureDrift } from '../drift/measure-drift.js';
 import { readerProcedure } from '../trpc.js';
@@ -22,7 +22,7 @@ const ModelRefSchema = z
 const DriftInput = z.object({
   model: ModelRefSchema,
   /** The window's end (exclusive, rounded down to the hour); by default the end of the current hour. */
-  end: z.coerce.date().optional(),
+  end: TimestampInputSchema.optional(),
   /** How many earlier reports to return beside this one. */
   historyLimit: z.number().int().min(0).max(100).default(10),
 });
