@@ -1029,13 +1029,15 @@ describe('SQL views of the predefined sets agree with the offline retrieval (on 
     );
   });
 
-  it("runs the README's SQL access example as written (with a real project id)", async () => {
+  it("runs the README's SQL access examples as written (with a real project id)", async () => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('**SQL access.**'));
-    const sql = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(sql).toContain('anomaly_detection_features');
+    const section = readme.slice(readme.indexOf('**SQL access.**'), readme.indexOf('**Retention.**'));
+    const examples = [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(examples).toHaveLength(2);
     const main = await projectNamed('ka-main');
-    const result = await pool.query((sql as string).replace('<project uuid>', main));
+    const run = (sql: string) => pool.query(sql.replace('<project uuid>', main));
+    const result = await run(examples[0] as string);
+    expect(examples[0]).toContain('anomaly_detection_features');
     const features = PREDEFINED_FEATURE_SETS.anomaly_detection as readonly string[];
     expect(result.rows).toHaveLength(1);
     // MAIN at H = 2026-01-15T10:00Z, by hand above.
@@ -1044,5 +1046,14 @@ describe('SQL views of the predefined sets agree with the offline retrieval (on 
       features.map((f) => result.rows[0]?.[f] as number | null),
       [6, 3, 10, 3, 4, 5, Math.sqrt(52 / 6), 1 / Math.sqrt(52 / 6), 95 / 3, Math.sqrt(33702 / 8)],
     );
+    // The served-vector example: a vector recorded two hours ago comes back, its first feature named.
+    const asOf = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000);
+    await pool.query('SELECT aihub_ensure_ai_features_partitions($1, $2)', [asOf, new Date()]);
+    await pool.query(
+      `INSERT INTO ai_features VALUES ($1, 'anomaly_detection', 1, 'load', 'meter-1', $2, '{6,3,10}', now())`,
+      [main, asOf],
+    );
+    const served = await run(examples[1] as string);
+    expect(served.rows.map((r) => [r.as_of, r.lag_1h])).toEqual([[asOf, 6]]);
   });
 });
