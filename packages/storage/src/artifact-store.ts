@@ -73,31 +73,23 @@ export class S3ArtifactStore implements ArtifactStore {
     const partSize = this.partSize;
     const hash = createHash('sha256');
     let bytes = 0;
-    let chunks: Buffer[] = [];
-    let buffered = 0;
+    // Incoming chunks are copied into the part at once: holding them instead would also hold
+    // the (larger) socket buffers they are views of.
+    let part = Buffer.allocUnsafe(partSize);
+    let filled = 0;
     let uploadId: string | undefined;
     const etags: { part: number; etag: string }[] = [];
     // The part being uploaded while the next one is read; its failure stops the reading at once.
     let inFlight: Promise<void> = Promise.resolve();
     let storeFailure: unknown;
-    let failStore: (error: unknown) => void = () => {};
-    const storeFailed = new Promise<never>((_, reject) => {
-      failStore = reject;
-    });
-    storeFailed.catch(() => {});
-    const takePart = (): Buffer => {
-      const all = Buffer.concat(chunks);
-      const part = all.subarray(0, partSize);
-      const rest = all.subarray(partSize);
-      chunks = rest.length > 0 ? [rest] : [];
-      buffered = rest.length;
-      return part;
-    };
+    // Rejects the read of the body in progress when a part fails (one listener at a time: racing
+    // every read against one long-lived promise would keep every chunk read reachable).
+    let interruptRead: ((error: unknown) => void) | undefined;
     const settled = async () => {
-      await Promise.race([inFlight, storeFailed]);
+      await inFlight;
       if (storeFailure !== undefined) throw storeFailure;
     };
-    const sendPart = async (part: Buffer) => {
+    const sendPart = async (bytesOfPart: Buffer) => {
       await settled();
       uploadId ??= await withRetry(() => this.client.initiateNewMultipartUpload(this.bucket, key, {}));
       const id = uploadId;
@@ -106,7 +98,7 @@ export class S3ArtifactStore implements ArtifactStore {
       inFlight = withRetry(() =>
         this.client.uploadPart(
           { bucketName: this.bucket, objectName: key, uploadID: id, partNumber: number, headers: {} },
-          part,
+          bytesOfPart,
         ),
       ).then(
         (uploaded) => {
@@ -114,7 +106,7 @@ export class S3ArtifactStore implements ArtifactStore {
         },
         (error: unknown) => {
           storeFailure = error;
-          failStore(error);
+          interruptRead?.(error);
         },
       );
     };
@@ -124,30 +116,38 @@ export class S3ArtifactStore implements ArtifactStore {
       body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]();
     try {
       for (;;) {
-        let next: IteratorResult<Uint8Array>;
-        try {
-          next = await Promise.race([iterator.next(), storeFailed]);
-        } catch (error) {
-          if (storeFailure !== undefined) throw error;
-          throw new BodyError(error);
-        }
+        if (storeFailure !== undefined) throw storeFailure;
+        const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+          interruptRead = reject;
+          iterator.next().then(resolve, (error: unknown) => reject(new BodyError(error)));
+        }).finally(() => {
+          interruptRead = undefined;
+        });
         if (next.done) break;
-        const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+        const chunk = next.value;
         bytes += chunk.length;
         if (options.maxBytes !== undefined && bytes > options.maxBytes) {
           throw new DomainError('PAYLOAD_TOO_LARGE', `Artifact is larger than ${options.maxBytes} bytes`);
         }
         hash.update(chunk);
-        chunks.push(chunk);
-        buffered += chunk.length;
-        if (buffered >= partSize) await sendPart(takePart());
+        for (let offset = 0; offset < chunk.length; ) {
+          const n = Math.min(partSize - filled, chunk.length - offset);
+          part.set(chunk.subarray(offset, offset + n), filled);
+          filled += n;
+          offset += n;
+          if (filled === partSize) {
+            await sendPart(part);
+            part = Buffer.allocUnsafe(partSize);
+            filled = 0;
+          }
+        }
       }
       if (bytes === 0) throw DomainError.badRequest('Artifact is empty', { body: ['must not be empty'] });
       if (uploadId === undefined) {
-        const whole = Buffer.concat(chunks);
+        const whole = part.subarray(0, filled);
         await withRetry(() => this.client.putObject(this.bucket, key, whole, whole.length));
       } else {
-        if (buffered > 0) await sendPart(takePart());
+        if (filled > 0) await sendPart(part.subarray(0, filled));
         await settled();
         const id = uploadId;
         await withRetry(() => this.client.completeMultipartUpload(this.bucket, key, id, etags));
