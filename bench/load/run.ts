@@ -235,6 +235,15 @@ try {
     console.log(`${line} ${metricValue(metrics, line)}`);
   }
   console.log(`server peak RSS ${fmt(await peakRssMiB(server.pid), 0)} MiB`);
+  // What the server logged at error level (a 5xx says only its request id to the client).
+  const errors = server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"level":"error"') || line.includes('"level":50'));
+  if (errors.length > 0) {
+    banner(`server errors (${errors.length})`);
+    for (const line of errors.slice(0, 5)) console.log(line.slice(0, 600));
+  }
 } finally {
   await server.stop();
   await database.drop();
