@@ -37,8 +37,8 @@ export const EnvSchema = z.object({
    * long fails the call (UNAVAILABLE) and readiness reports the store as failing.
    */
   S3_TIMEOUT_MS: positiveInt.default(10_000),
-  /** Unfinished multipart uploads older than this (left by killed processes) are aborted, in hours. */
-  S3_STALE_UPLOAD_HOURS: positiveInt.default(24),
+  /** Unfinished multipart uploads older than this (left by killed processes) are aborted, in hours (fractions allowed). */
+  S3_STALE_UPLOAD_HOURS: z.coerce.number().positive().default(24),
   /** Cron (UTC) of the sweep that aborts stale unfinished multipart uploads in both buckets. */
   AIHUB_UPLOAD_SWEEP_CRON: z.string().min(9).default('41 * * * *'),
   /** Multipart part size for artifact uploads, in MiB: the most an upload holds in memory is about two parts. */

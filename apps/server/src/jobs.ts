@@ -86,6 +86,8 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   await boss.schedule(RETENTION_QUEUE, env.AIHUB_RETENTION_CRON);
   await boss.schedule(MATERIALIZE_QUEUE, env.AIHUB_MATERIALIZE_CRON);
   await boss.schedule(UPLOAD_SWEEP_QUEUE, env.AIHUB_UPLOAD_SWEEP_CRON);
+  // Also once at start: a process that comes back after a crash frees what the crash left.
+  if (env.AIHUB_WORKERS) await boss.send(UPLOAD_SWEEP_QUEUE, {});
   await boss.schedule(DRIFT_QUEUE, env.AIHUB_DRIFT_CRON);
 
   return {

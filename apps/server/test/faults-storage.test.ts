@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createS3Client } from '@aihub/storage';
 import { deterministicBytes } from '@aihub/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
@@ -65,4 +67,51 @@ describe('object storage that stops answering', () => {
     const put = await putArtifact(server.url, key, next.upload.path, deterministicBytes(1024));
     expect(put.status).toBe(200);
   });
+});
+
+describe('unfinished multipart uploads left by a killed process', () => {
+  it('are aborted by the sweep a worker process runs at start, once older than the limit', async () => {
+    // Buckets of this test's own: the sweep must not touch other test files' uploads in progress.
+    const suffix = randomBytes(4).toString('hex');
+    const buckets = {
+      S3_BUCKET_MODELS: `aihub-sweep-m-${suffix}`,
+      S3_BUCKET_EXPORTS: `aihub-sweep-e-${suffix}`,
+    };
+    const s3 = createS3Client({
+      endpoint: process.env.S3_ENDPOINT ?? 'http://127.0.0.1:58080',
+      region: process.env.S3_REGION ?? 'us-east-1',
+      accessKey: process.env.S3_ACCESS_KEY ?? 'aihub:admin',
+      secretKey: process.env.S3_SECRET_KEY ?? 'aihub-secret',
+    });
+    const leftBehind = async (bucket: string, key: string) => {
+      await s3.makeBucket(bucket, process.env.S3_REGION ?? 'us-east-1');
+      const id = await s3.initiateNewMultipartUpload(bucket, key, {});
+      await s3.uploadPart(
+        { bucketName: bucket, objectName: key, uploadID: id, partNumber: 1, headers: {} },
+        Buffer.alloc(5 * 1024 * 1024, 1),
+      );
+    };
+    const unfinished = async (bucket: string, key: string) =>
+      (await s3.listIncompleteUploadsQuery(bucket, key, '', '', '/')).uploads.length;
+    const modelKey = 'p/models/m/v1/artifact.onnx';
+    const exportKey = 'p/exports/e/set-v1.parquet';
+    await leftBehind(buckets.S3_BUCKET_MODELS, modelKey);
+    await leftBehind(buckets.S3_BUCKET_EXPORTS, exportKey);
+    // Older than the limit (1.8 s) by the time the server starts; Swift counts whole seconds.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const server = await startTestServer({ ...buckets, S3_STALE_UPLOAD_HOURS: '0.0005' });
+    try {
+      await expect
+        .poll(
+          async () =>
+            (await unfinished(buckets.S3_BUCKET_MODELS, modelKey)) +
+            (await unfinished(buckets.S3_BUCKET_EXPORTS, exportKey)),
+          { timeout: 20_000 },
+        )
+        .toBe(0);
+    } finally {
+      await server.stop();
+      for (const bucket of Object.values(buckets)) await s3.removeBucket(bucket).catch(() => {});
+    }
+  }, 60_000);
 });
