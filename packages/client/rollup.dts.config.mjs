@@ -15,9 +15,15 @@ const checkImports = {
   name: 'check-declaration-imports',
   generateBundle(_options, bundle) {
     for (const chunk of Object.values(bundle)) {
-      const stray = chunk.type === 'chunk' ? chunk.imports.filter((id) => !allowedImports.has(id)) : [];
+      if (chunk.type !== 'chunk') continue;
+      const stray = chunk.imports.filter((id) => !allowedImports.has(id));
       if (stray.length > 0)
         this.error(`${chunk.fileName} imports ${stray.join(', ')}; a client could not type-check it`);
+      // A named type that callers cannot name breaks their declaration emit (TS4058): say which.
+      const declared = [...chunk.code.matchAll(/^(?:interface|type) ([A-Za-z0-9_]+)\b/gm)].map((m) => m[1]);
+      const exported = new Set(chunk.exports);
+      const unnamed = declared.filter((name) => !exported.has(name) && name !== 'ClientAppRouter');
+      if (unnamed.length > 0) this.warn(`${chunk.fileName}: export ${unnamed.join(', ')} from src/router.ts`);
     }
   },
 };

@@ -58,7 +58,9 @@ export function createClient(options: AihubClientOptions, defaultFetch: AihubFet
         // tRPC's method override: the query goes as POST with the input in the body; the server allows it.
         true: httpLink({ ...linkOptions, methodOverride: 'POST' }),
         // Batches split at the server's limit on calls per request.
-        false: options.batch ? httpBatchLink({ ...linkOptions, maxItems: MAX_BATCH_SIZE }) : httpLink(linkOptions),
+        false: options.batch
+          ? httpBatchLink({ ...linkOptions, maxItems: MAX_BATCH_SIZE })
+          : httpLink(linkOptions),
       }),
     ],
   });

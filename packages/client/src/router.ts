@@ -17,9 +17,13 @@ export type AihubErrorData = inferRouterError<AppRouter>['data'];
 export type {
   ArtifactFormat,
   AuditAction,
+  DriftReport,
+  DriftReportSummary,
+  DriftTrigger,
   EntityInfo,
   ExportParams,
   ExportStatus,
+  FeatureDrift,
   FeatureExport,
   FeatureRow,
   FeatureSet,
@@ -38,7 +42,8 @@ export type {
   RefreshResult,
   RegistrationStatus,
   RetentionResult,
+  ServedVectorRecord,
 } from '@aihub/core';
 export type { DependencyStatus, Readiness } from '../../../apps/server/src/health.js';
-export type { ServedVector } from '../../../apps/server/src/online/serve.js';
+export type { ServedVector, VectorStatus } from '../../../apps/server/src/online/serve.js';
 export type { AihubErrorShape } from '../../../apps/server/src/trpc.js';
