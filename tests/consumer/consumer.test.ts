@@ -311,6 +311,7 @@ describe('@aihub/client from packed tarballs, installed with npm outside the wor
     expect(out.notFound).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
     expect(out.notFound.requestId).toMatch(/\S{8,}/);
     expect(out.badDate).toEqual({ code: 'BAD_REQUEST', fields: ['range.start'] });
+    expect(out.zoneless).toEqual({ code: 'BAD_REQUEST', fields: ['spine.0.asOf'] });
     expect(out.codes).toEqual(
       expect.arrayContaining(['NOT_FOUND', 'BAD_REQUEST', 'CONFLICT', 'SERVICE_UNAVAILABLE']),
     );
