@@ -25,6 +25,19 @@ echo "pnpm $(pnpm --version)"
 step "Services (PostgreSQL, Redis, S3-compatible object store)"
 bash scripts/services.sh up
 
+step "Chromium (the web console's browser tests)"
+# Debian's build: test tools cannot download their own browsers here. Installed once, as root.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" -eq 0 ]]; then
+    { apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+      || { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; }; } \
+      || fail "could not install chromium"
+  else
+    echo "setup: /usr/bin/chromium is missing and this is not root; the browser tests will fail" >&2
+  fi
+fi
+/usr/bin/chromium --version 2>/dev/null || true
+
 step "Dependencies"
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^Progress|Failed to create bin' || true
 [[ -d node_modules/.pnpm ]] || fail "pnpm install failed"

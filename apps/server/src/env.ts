@@ -60,6 +60,8 @@ export const EnvSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^\S+$/, 'must not contain spaces')
     .optional(),
+  /** Optional: the built web console to serve at / (default apps/web/dist beside the server). */
+  AIHUB_WEB_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
   AIHUB_ROOT_PROJECT: ProjectNameSchema.default('admin'),

@@ -11,6 +11,7 @@ import { serveMetrics } from './observability/metrics-endpoint.js';
 import { openRequestRecord, type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import { appRouter } from './root.js';
 import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
+import { createConsoleHandler, DEFAULT_WEB_DIR } from './web-console.js';
 
 export interface HttpServer {
   /** http://host:port */
@@ -74,8 +75,9 @@ function requestIdOf(req: IncomingMessage): string {
 
 export async function startHttpServer(
   deps: AppDeps,
-  options: { host: string; port: number },
+  options: { host: string; port: number; webDir?: string | undefined },
 ): Promise<HttpServer> {
+  const webConsole = createConsoleHandler(options.webDir ?? DEFAULT_WEB_DIR);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -115,6 +117,7 @@ export async function startHttpServer(
     if (path.startsWith('/trpc/')) return void trpc(req, res);
     if (path.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
     if (path.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
+    if (webConsole(req, res, path)) return;
     sendJson(res, 404, { error: `No route ${path}; the API is under /trpc/` });
   });
   server.keepAliveTimeout = 65_000;

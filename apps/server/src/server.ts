@@ -14,7 +14,7 @@ export async function startServer(env: Env, logger: Logger): Promise<RunningServ
   const app = await createApp(env, logger);
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    http = await startHttpServer(app.deps, { host: env.HOST, port: env.PORT });
+    http = await startHttpServer(app.deps, { host: env.HOST, port: env.PORT, webDir: env.AIHUB_WEB_DIR });
   } catch (error) {
     await app.close();
     throw error;
