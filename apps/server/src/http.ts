@@ -11,7 +11,7 @@ import { serveMetrics } from './observability/metrics-endpoint.js';
 import { openRequestRecord, type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import { appRouter } from './root.js';
 import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
-import { createConsoleHandler, DEFAULT_WEB_DIR } from './web-console.js';
+import { createConsoleHandler, DEFAULT_WEB_DIR, isApiPath } from './web-console.js';
 
 export interface HttpServer {
   /** http://host:port */
@@ -28,6 +28,8 @@ function endpointOf(path: string): string {
   if (path === '/livez' || path === '/readyz' || path === '/metrics') return `http:${path.slice(1)}`;
   if (path.startsWith(UPLOAD_ROUTE)) return 'http:models.upload';
   if (path.startsWith('/v1/ingest/')) return 'http:ingest';
+  // The web console's files and client-side routes (or a 404 where no console is built).
+  if (!isApiPath(path)) return 'http:console';
   return 'http:not-found';
 }
 
