@@ -39,7 +39,9 @@ try {
   failed = report.failureCount > 0 || problems.length > 0;
   if (target.server.child.exitCode !== null || target.server.child.signalCode !== null) {
     const output = target.server.output();
-    console.log(`the server process exited (${target.server.child.exitCode ?? target.server.child.signalCode}); its last output:\n${output.slice(-4_000)}`);
+    console.log(
+      `the server process exited (${target.server.child.exitCode ?? target.server.child.signalCode}); its last output:\n${output.slice(-4_000)}`,
+    );
   }
   if (report.failureCount > 0) {
     const ids = new Set(report.failures.map((f) => f.requestId).filter(Boolean));

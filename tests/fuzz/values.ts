@@ -293,6 +293,24 @@ function setAt(root: { v: Value }, path: readonly Step[], value: Value): void {
   });
 }
 
+/** The length of a tree's JSON, a Date or Special counted as 30 characters; Infinity past 64 MB. */
+export function encodedLength(value: Value): number {
+  let total = 0;
+  const walk = (node: Value): void => {
+    if (total > 64_000_000) return;
+    if (typeof node === 'string') total += node.length + 2;
+    else if (Array.isArray(node)) for (const v of node) walk(v);
+    else if (isRecord(node))
+      for (const k of Object.keys(node)) {
+        total += k.length + 4;
+        walk(node[k]);
+      }
+    else total += 30;
+  };
+  walk(value);
+  return total > 64_000_000 ? Number.POSITIVE_INFINITY : total;
+}
+
 /** Applies one to three mutations to a copy of `seed`. */
 export function mutate(seed: Value, rng: Random): Value {
   const holder = { v: clone(seed) };
@@ -312,9 +330,11 @@ export function mutate(seed: Value, rng: Random): Value {
     } else if (op === 6 && isRecord(node)) {
       setAt(holder, [...path, nastyKey(rng)], nastyValue(rng));
     } else if (op === 7 && Array.isArray(node) && node.length > 0) {
-      // Past the limits: arrays a little longer than what is documented.
-      const length = rng.pick([1_001, 10_001, 100_001]);
-      const copies = Array.from({ length: Math.min(length, 100_001) }, (_, i) => node[i % node.length]);
+      // Past the limits: arrays a little longer than what is documented, but never more than about
+      // 8 MB of JSON (the body limit is 16 MiB; the fuzzer must stay bounded itself).
+      const elementBytes = Math.max(1, encodedLength(node) / node.length);
+      const length = Math.min(rng.pick([1_001, 10_001, 100_001]), Math.floor(8_000_000 / elementBytes));
+      const copies = Array.from({ length }, (_, i) => node[i % node.length]);
       setAt(holder, path, copies);
     } else if (op === 8) {
       setAt(holder, path, isRecord(node) ? Object.values(node) : Array.isArray(node) ? { ...node } : [node]);
