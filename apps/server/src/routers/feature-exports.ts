@@ -23,10 +23,11 @@ export const MAX_EXPORT_SPINE_ROWS = 100_000;
 const MAX_EXPORT_ENTITIES = 10_000;
 const MAX_EXPORT_ROWS = 1_000_000_000;
 /**
- * Hours one range export covers (about 11 years, far past any retention): the runner hands the
- * range's hours to PostgreSQL as one array, so a range over millennia would exhaust the heap.
+ * Hours one range export covers (about 114 years): the runner hands the range's hours to
+ * PostgreSQL as one array (a million hours is some 80 MB for a moment), so a range over millennia
+ * would exhaust the heap.
  */
-export const MAX_EXPORT_RANGE_HOURS = 100_000;
+export const MAX_EXPORT_RANGE_HOURS = 1_000_000;
 
 const ExportInputSchema = z
   .object({
