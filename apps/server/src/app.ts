@@ -20,7 +20,7 @@ import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
 import { startJobs } from './jobs.js';
 import { describePgError } from './logger.js';
-import { createModelRegistryDeps } from './models-service.js';
+import { createModelRegistryDeps } from './registry/service.js';
 import { Metrics } from './observability/metrics.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
 

@@ -10,7 +10,7 @@ import type {
 import type { Logger } from 'pino';
 import type { DriftDeps } from './drift/measure-drift.js';
 import type { ExportDeps } from './exports/export-runner.js';
-import type { ModelRegistryDeps } from './models-service.js';
+import type { ModelRegistryDeps } from './registry/service.js';
 import type { Metrics } from './observability/metrics.js';
 import { type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import type { OnlineDeps } from './online/materialize.js';

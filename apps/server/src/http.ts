@@ -9,8 +9,8 @@ import { handleIngestRequest } from './ingest/http.js';
 import { MAX_BATCH_SIZE } from './limits.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { openRequestRecord, type RequestRecord, requestRecordOf } from './observability/request-record.js';
+import { handleModelUpload, UPLOAD_ROUTE } from './registry/uploads.js';
 import { appRouter } from './root.js';
-import { handleModelUpload, UPLOAD_ROUTE } from './uploads.js';
 import { createConsoleHandler, DEFAULT_WEB_DIR, isApiPath } from './web-console.js';
 
 export interface HttpServer {

@@ -7,7 +7,7 @@ import type { Env } from './env.js';
 import { describePgError } from './logger.js';
 import { type DriftDeps, measureProductionDrift } from './drift/measure-drift.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
-import { type ModelRegistryDeps, sweepAbandonedUploads } from './models-service.js';
+import { type ModelRegistryDeps, sweepAbandonedUploads } from './registry/service.js';
 import type { Metrics } from './observability/metrics.js';
 import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
 

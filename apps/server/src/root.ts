@@ -5,7 +5,7 @@ import { featuresRouter } from './routers/features.js';
 import { featureOnlineProcedures } from './routers/features-online.js';
 import { healthRouter } from './routers/health.js';
 import { keysRouter } from './routers/keys.js';
-import { modelsRouter } from './routers/models.js';
+import { modelsRouter } from './registry/router.js';
 import { projectsRouter } from './routers/projects.js';
 import { aggregatesRouter, entitiesRouter, ingestRouter, maintenanceRouter } from './routers/store.js';
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';

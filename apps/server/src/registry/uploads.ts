@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError, requireRole } from '@aihub/core';
 import { z } from 'zod';
-import { authenticateBearer } from './authenticate.js';
-import type { AppDeps } from './context.js';
-import { sendError, sendJson } from './http-responses.js';
-import { requestRecordOf } from './observability/request-record.js';
-import { receiveArtifact } from './models-service.js';
+import { authenticateBearer } from '../authenticate.js';
+import type { AppDeps } from '../context.js';
+import { sendError, sendJson } from '../http-responses.js';
+import { requestRecordOf } from '../observability/request-record.js';
+import { receiveArtifact } from './service.js';
 
 /*
  * `PUT /v1/models/uploads/<version-id>` (or POST): step two of models.register. tRPC carries JSON, so the

@@ -1,4 +1,5 @@
 import { DomainError } from '@aihub/core';
+import { readerProcedure, writerProcedure } from '../trpc.js';
 import {
   CopyInput,
   DeleteInput,
@@ -11,16 +12,15 @@ import {
   RemoveAliasInput,
   SetAliasInput,
   toRef,
-} from '../models-inputs.js';
-import { copyVersion, deleteVersion, readyArtifact, uploadPath } from '../models-service.js';
-import { readerProcedure, writerProcedure } from '../trpc.js';
+} from './inputs.js';
+import { copyVersion, deleteVersion, readyArtifact, uploadPath } from './service.js';
 
 /*
  * The model registry API. Reads need a reader key, changes a writer key; deleting a production
  * version needs `force` and an admin key. Every call is scoped to the caller's project.
  */
 export const modelsRouter = {
-  /** Step one of a registration: a `pending` version and where to PUT its bytes (see uploads.ts). */
+  /** Step one of a registration: a `pending` version and where to PUT its bytes (see registry/uploads.ts). */
   register: writerProcedure.input(RegisterInput).mutation(async ({ ctx, input }) => {
     const { maxArtifactBytes } = ctx.deps.registry;
     if (input.sizeBytes !== undefined && input.sizeBytes > maxArtifactBytes) {

@@ -13,7 +13,7 @@ import { S3ArtifactStore } from '@aihub/storage';
 import type * as Minio from 'minio';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Env } from './env.js';
+import type { Env } from '../env.js';
 
 /*
  * Registry operations that span the database and object storage. The order is always
