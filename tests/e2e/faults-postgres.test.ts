@@ -64,6 +64,19 @@ function* readingsFile(chunks: number): Generator<string> {
   }
 }
 
+async function waitForExport(
+  client: ReturnType<typeof createAihubClient>,
+  id: string,
+): Promise<{ status: string; error: string | null }> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const e = await client.features.exportGet.query({ id }).catch(() => null);
+    if (e && e.status !== 'queued' && e.status !== 'running') return e;
+    if (Date.now() > deadline) throw new Error(`export ${id} still ${e?.status} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function countReadings(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -139,4 +152,51 @@ describe('PostgreSQL connections reset under a running server', () => {
     expect(again.body).toMatchObject({ accepted: 10_000, committed: true });
     expect(server.output()).not.toMatch(/Unhandled 'error' event/);
   });
+
+  it('fails an export whose cursor loses its connection, with PostgreSQL named, and keeps serving', async () => {
+    const client = createAihubClient({ url: server.url, apiKey: writer });
+    const hour = 3_600_000;
+    const endHour = Math.floor(Date.now() / hour) * hour;
+    // 30 entities x 1,000 hours, one reading an hour: a range export of 30,000 rows whose
+    // features stream from a PostgreSQL cursor (several MB down the connection).
+    await client.ingest.entities.mutate({
+      records: Array.from({ length: 30 }, (_, e) => ({ entity_id: `e${e}` })),
+    });
+    for (let e = 0; e < 30; e += 5) {
+      const records = [];
+      for (let k = e; k < e + 5; k++) {
+        for (let h = 1; h <= 1_048; h++) {
+          records.push({
+            entity_id: `e${k}`,
+            metric: 'load',
+            ts: new Date(endHour - h * hour + 20 * 60_000).toISOString(),
+            value: Math.round((Math.sin(h / 7 + k) * 50 + k) * 1e6) / 1e6,
+          });
+        }
+      }
+      await client.ingest.readings.mutate({ records, strict: true });
+    }
+    await client.aggregates.refresh.mutate();
+    await client.features.defineSet.mutate({
+      name: 'wide',
+      features: [6, 12, 24, 48].flatMap((n) =>
+        ['mean', 'std', 'min', 'max'].map((f) => `rolling_${n}h_${f}`),
+      ),
+    });
+    const before = proxy.bytes('down');
+    const started = await client.features.export.mutate({
+      featureSet: 'wide',
+      metric: 'load',
+      range: { start: new Date(endHour - 1_000 * hour), end: new Date(endHour) },
+    });
+    // Rows are streaming from the cursor: reset every connection of the process.
+    await proxy.waitForBytes(before + 1_000_000 - proxy.bytes('down'), 'down');
+    proxy.resetAll();
+    const ended = await waitForExport(client, started.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toBe('PostgreSQL is unavailable');
+    expect(server.child.exitCode).toBeNull();
+    expect((await client.auth.whoami.query()).role).toBe('writer');
+    expect(server.output()).not.toMatch(/Unhandled 'error' event/);
+  }, 120_000);
 });
