@@ -30,7 +30,18 @@ function handle(url: string, name: string): TestDatabase {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        // PostgreSQL 15 refuses FORCE (42501, "must be a member of the role whose process is being
+        // terminated") while an autovacuum worker is in the database: it runs as no role we are a
+        // member of. The worker ends within moments, so a few short retries suffice.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+            return;
+          } catch (error) {
+            if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
       } finally {
         await client.end();
       }
