@@ -10,6 +10,8 @@ import { MAX_BATCH_SIZE } from './limits.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { openRequestRecord, type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import { handleModelUpload, UPLOAD_ROUTE } from './registry/uploads.js';
+import { DOCS_ASSET_ROUTE, serveDocsAsset, serveDocsPage, serveOpenApi } from './rest/docs-page.js';
+import { handleRestRequest } from './rest/handler.js';
 import { appRouter } from './root.js';
 import { createConsoleHandler, DEFAULT_WEB_DIR, isApiPath } from './web-console.js';
 
@@ -28,6 +30,8 @@ function endpointOf(path: string): string {
   if (path === '/livez' || path === '/readyz' || path === '/metrics') return `http:${path.slice(1)}`;
   if (path.startsWith(UPLOAD_ROUTE)) return 'http:models.upload';
   if (path.startsWith('/v1/ingest/')) return 'http:ingest';
+  if (path === '/openapi.json') return 'http:openapi';
+  if (path === '/docs' || path.startsWith(DOCS_ASSET_ROUTE)) return 'http:docs';
   // The web console's files and client-side routes (or a 404 where no console is built).
   if (!isApiPath(path)) return 'http:console';
   return 'http:not-found';
@@ -44,7 +48,8 @@ function recordFinished(
   const seconds = (performance.now() - details.started) / 1000;
   // A response that never finished: the client went away first (nginx's 499).
   const status = res.writableFinished ? res.statusCode : 499;
-  const trpc = details.path.startsWith('/trpc/');
+  // REST routes run procedures too, recorded by the same middleware.
+  const trpc = details.path.startsWith('/trpc/') || details.path.startsWith('/ai/');
   let procedure: string;
   if (!trpc) {
     procedure = endpointOf(details.path);
@@ -53,7 +58,7 @@ function recordFinished(
     procedure = record.procedures.join(',');
   } else {
     // Unknown procedure, oversized batch, unreadable input: no procedure ran, so tRPC counted nothing.
-    procedure = 'trpc:unmatched';
+    procedure = details.path.startsWith('/ai/') ? 'rest:unmatched' : 'trpc:unmatched';
     deps.metrics.observeRequest(procedure, status, seconds);
   }
   deps.logger.info(
@@ -119,8 +124,12 @@ export async function startHttpServer(
     if (path.startsWith('/trpc/')) return void trpc(req, res);
     if (path.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
     if (path.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
+    if (path.startsWith('/ai/')) return void handleRestRequest(deps, req, res);
+    if (path === '/openapi.json') return serveOpenApi(res);
+    if (path === '/docs' || path === '/docs/') return serveDocsPage(res);
+    if (path.startsWith(DOCS_ASSET_ROUTE)) return void serveDocsAsset(req, res, path);
     if (webConsole(req, res, path)) return;
-    sendJson(res, 404, { error: `No route ${path}; the API is under /trpc/` });
+    sendJson(res, 404, { error: `No route ${path}; the API is under /trpc/ and /ai/ (see /openapi.json)` });
   });
   server.keepAliveTimeout = 65_000;
 

@@ -1,5 +1,5 @@
 import { type FieldErrors, type Role, requireRole } from '@aihub/core';
-import { initTRPC } from '@trpc/server';
+import { initTRPC, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODE_NUMBER } from '@trpc/server/rpc';
 import { authenticateBearer } from './authenticate.js';
@@ -25,6 +25,21 @@ export interface AihubErrorShape {
   };
 }
 
+/** The message and field errors a caller sees for an error (tRPC's formatter and the REST routes). */
+export function describeError(
+  error: TRPCError,
+  requestId: string | undefined,
+): { message: string; fieldErrors: FieldErrors | null } {
+  const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error) : null;
+  const message =
+    error.code === 'INTERNAL_SERVER_ERROR'
+      ? `Internal server error (request id ${requestId ?? 'unknown'})`
+      : error.message === BATCH_TOO_LARGE
+        ? `${BATCH_TOO_LARGE}: at most ${MAX_BATCH_SIZE} calls per request`
+        : (fieldErrors?.message ?? error.message);
+  return { message, fieldErrors: fieldErrors?.fields ?? null };
+}
+
 const t = initTRPC.context<Context>().create({
   // superjson on the wire; answers serialized without its per-node cost (transformer.ts).
   transformer,
@@ -32,13 +47,7 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error, ctx }): AihubErrorShape {
     const requestId = ctx?.requestId;
-    const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error) : null;
-    const message =
-      error.code === 'INTERNAL_SERVER_ERROR'
-        ? `Internal server error (request id ${requestId ?? 'unknown'})`
-        : error.message === BATCH_TOO_LARGE
-          ? `${BATCH_TOO_LARGE}: at most ${MAX_BATCH_SIZE} calls per request`
-          : (fieldErrors?.message ?? shape.message);
+    const { message, fieldErrors } = describeError(error, requestId);
     return {
       ...shape,
       message,
@@ -47,7 +56,7 @@ const t = initTRPC.context<Context>().create({
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         requestId,
-        fieldErrors: fieldErrors?.fields ?? null,
+        fieldErrors,
       },
     };
   },
