@@ -205,6 +205,7 @@ REQUIRED_PACKAGES=(
   postgresql-15 postgresql-client-15
   redis-server redis-tools
   memcached swift swift-proxy swift-account swift-container swift-object
+  curl jq   # the README's REST examples (run by a test)
 )
 
 ensure_packages() {

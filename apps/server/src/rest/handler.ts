@@ -9,7 +9,7 @@ import { appRouter } from '../root.js';
 import { createCallerFactory, describeError } from '../trpc.js';
 import { parseModelRef } from './model-ref.js';
 import { fieldKind, objectShape, type ProcedureInfo, routerProcedures } from './procedures.js';
-import { REST_ROUTES, type RestRoute } from './routes.js';
+import { modelRefFields, REST_ROUTES, type RestRoute } from './routes.js';
 
 /*
  * Plain-JSON REST over the tRPC procedures (routes in rest/routes.ts). Each request becomes the
@@ -115,6 +115,8 @@ function pathInput(route: RestRoute, params: Record<string, string>): Record<str
         name,
         `'${value.slice(0, 100)}' is not a model version: use its id, name@version, name@stage or name@alias`,
       );
+    if (param.modelRef === 'version' && !('id' in ref || 'version' in ref))
+      throw badRequest(name, `'${value.slice(0, 100)}' must name one version: its id or name@<version>`);
     Object.assign(input, ref);
   }
   return input;
@@ -206,7 +208,12 @@ export async function handleRestRequest(
     if (found.procedure.input) {
       const rest =
         method === 'GET' || method === 'DELETE' ? queryInput(url, found.procedure) : await readJsonBody(req);
-      input = rest === undefined && Object.keys(fromPath).length === 0 ? undefined : { ...rest, ...fromPath };
+      // The path alone names the resource: fields it fills are not also taken from the body or query.
+      const others = { ...rest };
+      for (const param of Object.values(found.route.params ?? {}))
+        for (const field of modelRefFields(param)) delete others[field];
+      input =
+        rest === undefined && Object.keys(fromPath).length === 0 ? undefined : { ...others, ...fromPath };
     } else if (method !== 'GET' && method !== 'DELETE') {
       req.resume();
     }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import * as answers from './answers.js';
 import { objectShape, routerProcedures } from './procedures.js';
-import { REST_ROUTES, type RestRoute } from './routes.js';
+import { modelRefFields, REST_ROUTES, type RestRoute } from './routes.js';
 
 /*
  * The OpenAPI 3.1 document (GET /openapi.json), generated from the route table and the procedures'
@@ -45,10 +45,8 @@ function pathParameters(route: RestRoute) {
 /** The input fields not given by the path. */
 function remainingShape(route: RestRoute, input: z.ZodType): Record<string, z.ZodType> {
   const shape = { ...(objectShape(input) ?? {}) };
-  for (const param of Object.values(route.params ?? {})) {
-    if ('field' in param) delete shape[param.field];
-    else for (const field of ['id', 'name', 'version', 'stage', 'alias']) delete shape[field];
-  }
+  for (const param of Object.values(route.params ?? {}))
+    for (const field of modelRefFields(param)) delete shape[field];
   return shape;
 }
 

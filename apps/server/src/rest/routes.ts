@@ -18,7 +18,13 @@ export type PathParam =
    * A model version: its id, or `name@3`, `name@v3`, `name@<stage>`, `name@<alias>`, spread into
    * the procedure's reference fields (id, or name with version, stage or alias).
    */
-  | { modelRef: true; description: string; example: string };
+  | { modelRef: 'any' | 'version'; description: string; example: string };
+
+/** The input fields a model reference in the path fills. */
+export function modelRefFields(param: PathParam): string[] {
+  if ('field' in param) return [param.field];
+  return param.modelRef === 'any' ? ['id', 'name', 'version', 'stage', 'alias'] : ['id', 'name', 'version'];
+}
 
 export interface RestExample {
   query?: Record<string, string | string[]>;
@@ -42,13 +48,13 @@ export interface RestRoute {
 }
 
 const modelId: PathParam = {
-  modelRef: true,
+  modelRef: 'any',
   description:
     'A model version: its id (uuid), or `name@3` / `name@v3` (version), `name@production` (stage: newest ready version in it) or `name@champion` (alias)',
   example: 'load-forecast@1',
 };
 const modelVersionId: PathParam = {
-  modelRef: true,
+  modelRef: 'version',
   description: 'A model version: its id (uuid), or `name@3` / `name@v3`',
   example: 'load-forecast@1',
 };
