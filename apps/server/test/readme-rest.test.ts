@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../src/testing.js';
  * The README's REST section: its route table is the one the code declares, and its curl block runs
  * as written (from a folder laid out like the repository's root: `examples/` and
  * `.data/dev-admin-key`), each `# → …` line matching the start of what the command above printed.
+ * After changing routes: node -e "import('./apps/server/dist/rest/route-table.js').then((m) => console.log(m.restRouteTable()))"
  */
 
 const run = promisify(execFile);

@@ -129,12 +129,32 @@ describe('REST routes and the OpenAPI document', () => {
       ).status,
     ).toBe(200);
     const ids: Record<string, Record<string, string>> = {};
+    // Drift needs a version whose lineage names a succeeded export.
+    const modelWithTrainingExport = async () => {
+      const started = await call('POST', '/ai/features/export', {
+        body: {
+          featureSet: 'forecast_basic',
+          metric: 'kwh',
+          spine: [{ entityId: 'meter-1', asOf: '2026-03-01T12:00:00Z' }],
+        },
+      });
+      const exportId = started.json.id as string;
+      for (let i = 0; i < 300; i++) {
+        if ((await call('GET', `/ai/features/exports/${exportId}`)).json.status === 'succeeded') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const registered = await call('POST', '/ai/models/register', {
+        body: { name: 'load-forecast', format: 'onnx', lineage: { exportId } },
+      });
+      return `load-forecast@${(registered.json.version as Json).version}`;
+    };
     const answered = new Map<string, { status: number; json: Json }>();
     for (const r of rest) {
       if (r.procedure === 'ingest.readings') {
         // The example record, then the data the feature examples read.
         await call('POST', urlOf(r), { body: { records: readings } });
       }
+      if (r.procedure === 'features.drift') ids[r.procedure] = { model_id: await modelWithTrainingExport() };
       const response = await call(
         r.method,
         urlOf(r, ids[r.procedure]),

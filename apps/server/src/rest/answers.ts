@@ -2,9 +2,11 @@ import {
   ApiKeySchema,
   ArtifactFormatSchema,
   AuditActionSchema,
+  DriftTriggerSchema,
   ExportParamsSchema,
   ExportStatisticsSchema,
   ExportStatusSchema,
+  FeatureDriftSchema,
   FeatureSetSchema,
   LineageSchema,
   ModelStageSchema,
@@ -264,6 +266,28 @@ export const AuditEvents = z.array(
     at: date,
   }),
 );
+
+const DriftSummary = z.object({
+  id: z.string(),
+  modelVersionId: z.string(),
+  exportId: z.string(),
+  featureSet: z.string(),
+  featureSetVersion: z.number().int(),
+  metric: z.string(),
+  windowStart: date,
+  windowEnd: date,
+  servedVectors: z.number().int(),
+  trigger: DriftTriggerSchema,
+  createdAt: date,
+  flagged: z.array(z.string()).meta({ description: 'The flagged features, in the set order' }),
+});
+export const Drift = DriftSummary.extend({
+  model: z.string(),
+  version: z.number().int(),
+  stage: ModelStageSchema,
+  features: z.array(FeatureDriftSchema),
+  history: z.array(DriftSummary).meta({ description: "The version's earlier reports, newest first" }),
+});
 
 /** Every error: the same body as the streaming endpoints (`/v1/ingest`, `/v1/models/uploads`). */
 export const ErrorBody = z

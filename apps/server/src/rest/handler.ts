@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError } from '@aihub/core';
+import { DomainError, parseModelVersionRef } from '@aihub/core';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { type AppDeps, createRequestContext } from '../context.js';
@@ -7,7 +7,7 @@ import { sendJson } from '../http-responses.js';
 import { requestRecordOf } from '../observability/request-record.js';
 import { appRouter } from '../root.js';
 import { createCallerFactory, describeError } from '../trpc.js';
-import { parseModelRef } from './model-ref.js';
+
 import { fieldKind, objectShape, type ProcedureInfo, routerProcedures } from './procedures.js';
 import { modelRefFields, REST_ROUTES, type RestRoute } from './routes.js';
 
@@ -109,7 +109,7 @@ function pathInput(route: RestRoute, params: Record<string, string>): Record<str
       input[param.field] = value;
       continue;
     }
-    const ref = parseModelRef(value);
+    const ref = parseModelVersionRef(value);
     if (!ref)
       throw badRequest(
         name,

@@ -393,6 +393,16 @@ export const REST_ROUTES: readonly RestRoute[] = [
     answer: answers.AuditEvents,
   },
   {
+    method: 'GET',
+    path: '/ai/models/{model_id}/drift',
+    procedure: 'features.drift',
+    summary:
+      "Drift of the version's served features over the last 24 hours against its training export (PSI per feature), with its earlier reports",
+    params: { model_id: { field: 'model', description: modelId.description, example: 'load-forecast@2' } },
+    answer: answers.Drift,
+    example: { query: { historyLimit: '5' } },
+  },
+  {
     method: 'DELETE',
     path: '/ai/models/{model_id}',
     procedure: 'models.delete',
