@@ -125,7 +125,7 @@ export async function startHttpServer(
     if (path.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
     if (path.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
     if (path.startsWith('/ai/')) return void handleRestRequest(deps, req, res);
-    if (path === '/openapi.json') return serveOpenApi(res);
+    if (path === '/openapi.json') return serveOpenApi(res, deps.logger);
     if (path === '/docs' || path === '/docs/') return serveDocsPage(res);
     if (path.startsWith(DOCS_ASSET_ROUTE)) return void serveDocsAsset(req, res, path);
     if (webConsole(req, res, path)) return;

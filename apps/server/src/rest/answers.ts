@@ -8,7 +8,6 @@ import {
   ExportStatusSchema,
   FeatureDriftSchema,
   FeatureSetSchema,
-  LineageSchema,
   ModelStageSchema,
   ProjectSchema,
   RegistrationStatusSchema,
@@ -197,6 +196,16 @@ export const ExportDetail = FeatureExport.extend({
   expiresAt: date.nullable(),
 });
 
+/** A version's lineage as answered (LineageSchema is the input side, with its date parsing). */
+const Lineage = z.object({
+  featureSet: z.string().nullable(),
+  featureSetVersion: z.number().int().nullable(),
+  targetMetric: z.string().nullable(),
+  exportId: z.string().nullable(),
+  trainingFrom: date.nullable(),
+  trainingTo: date.nullable(),
+});
+
 export const ModelVersion = z.object({
   id: z.string(),
   projectId: z.string(),
@@ -214,7 +223,7 @@ export const ModelVersion = z.object({
   metrics: z.record(z.string(), z.number()),
   params: z.record(z.string(), z.unknown()),
   metadata: z.record(z.string(), z.unknown()),
-  lineage: LineageSchema,
+  lineage: Lineage,
   aliases: z.array(z.string()),
   error: z.string().nullable(),
   createdBy: z.string(),
@@ -222,7 +231,7 @@ export const ModelVersion = z.object({
   readyAt: date.nullable(),
 });
 export const ModelVersionDetail = ModelVersion.extend({
-  lineage: LineageSchema.extend({ statistics: ExportStatisticsSchema.nullable() }),
+  lineage: Lineage.extend({ statistics: ExportStatisticsSchema.nullable() }),
 });
 export const ModelPage = z.object({ items: z.array(ModelVersion), nextCursor: z.string().nullable() });
 export const Registered = z.object({

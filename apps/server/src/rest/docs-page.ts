@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
 import { sendJson } from '../http-responses.js';
 import { openApiDocument } from './openapi.js';
 
@@ -47,8 +48,19 @@ export function serveDocsPage(res: ServerResponse): void {
   res.end(DOCS_HTML);
 }
 
-export function serveOpenApi(res: ServerResponse): void {
-  sendJson(res, 200, openApiDocument());
+export function serveOpenApi(res: ServerResponse, log: Logger): void {
+  let document: object;
+  try {
+    document = openApiDocument();
+  } catch (error) {
+    // A schema the generator cannot render is a bug here, not a reason to take the process down.
+    log.error({ err: error }, 'OpenAPI document could not be generated');
+    const requestId = String(res.getHeader('x-request-id'));
+    const message = `Internal server error (request id ${requestId})`;
+    sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message, requestId, fieldErrors: null } });
+    return;
+  }
+  sendJson(res, 200, document);
 }
 
 /** The bundle and its chunks; only plain file names, so no path can leave the bundle's folder. */

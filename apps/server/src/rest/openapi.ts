@@ -1,6 +1,11 @@
 import { IngestFormatSchema, IngestKindSchema } from '@aihub/core';
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiOverride,
+  type ZodOpenApiPathsObject,
+} from 'zod-openapi';
 import * as answers from './answers.js';
 import { objectShape, routerProcedures } from './procedures.js';
 import { modelRefFields, REST_ROUTES, type RestRoute } from './routes.js';
@@ -165,16 +170,22 @@ function streamingPaths(): ZodOpenApiPathsObject {
   };
 }
 
-/** Dates are ISO 8601 strings with a zone on the wire, in both directions. */
-function dateAsDateTime(ctx: {
-  zodSchema: { _zod: { def: { type: string } } };
-  jsonSchema: Record<string, unknown>;
-}) {
-  if (ctx.zodSchema._zod.def.type === 'date') {
-    ctx.jsonSchema.type = 'string';
-    ctx.jsonSchema.format = 'date-time';
-  }
-}
+type SchemaDef = { type: string; options?: { _zod: { def: { type: string } } }[] };
+
+/**
+ * Dates are ISO 8601 strings on the wire, in both directions: a Date answered, and the date inputs
+ * (`Date | string`, core's TimestampInputSchema), which over JSON can only be a string.
+ */
+const dateAsDateTime: ZodOpenApiOverride = (ctx) => {
+  const def = ctx.zodSchema._zod.def as SchemaDef;
+  const isDateUnion = def.type === 'union' && def.options?.some((o) => o._zod.def.type === 'date');
+  if (def.type !== 'date' && !isDateUnion) return;
+  delete ctx.jsonSchema.anyOf;
+  delete ctx.jsonSchema.oneOf;
+  ctx.jsonSchema.type = 'string';
+  ctx.jsonSchema.format = 'date-time';
+  ctx.jsonSchema.description ??= 'ISO 8601 with a time zone, e.g. 2026-03-01T00:00:00Z';
+};
 
 let cached: object | undefined;
 
