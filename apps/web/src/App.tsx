@@ -2,6 +2,8 @@ import { type AihubClient, createAihubClient, isAihubError } from '@aihub/client
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { Link, Route, Switch } from 'wouter';
+import { ExportsPage } from './pages/Exports.js';
+import { KeysPage } from './pages/Keys.js';
 import { ModelPage } from './pages/Model.js';
 import { ModelsPage } from './pages/Models.js';
 import { storedKey, storeKey } from './session.js';
@@ -129,6 +131,8 @@ function Layout() {
         <span className="brand">AI Hub</span>
         <nav aria-label="Sections">
           <Link href="/models">Models</Link>
+          <Link href="/exports">Exports</Link>
+          {whoami.role === 'admin' && <Link href="/keys">Keys</Link>}
         </nav>
         <span className="who" data-testid="whoami">
           project <strong>{whoami.project.name}</strong> · {whoami.keyName} ·{' '}
@@ -143,6 +147,8 @@ function Layout() {
           <Route path="/models/:name">
             {(params) => <ModelPage name={decodeURIComponent(params.name)} />}
           </Route>
+          <Route path="/exports" component={ExportsPage} />
+          <Route path="/keys" component={KeysPage} />
           <Route component={ModelsPage} />
         </Switch>
       </main>
