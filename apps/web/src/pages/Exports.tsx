@@ -51,7 +51,8 @@ export function ExportsPage() {
     <section aria-labelledby="exports-title">
       <h1 id="exports-title">Exports</h1>
       <NewExport />
-      <div className="filters card" role="group" aria-label="Filter exports">
+      <fieldset className="filters card">
+        <legend className="sr-only">Filter exports</legend>
         <div>
           <label htmlFor="exports-status">Status</label>
           <select
@@ -77,7 +78,7 @@ export function ExportsPage() {
             }}
           />
         </div>
-      </div>
+      </fieldset>
       {focused && <ExportDetail id={focused} />}
       {list.isPending ? (
         <Loading what="exports" />
