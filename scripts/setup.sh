@@ -38,6 +38,22 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version 2>/dev/null || true
 
+step "Python (the Python client's tests and example)"
+# Debian's interpreter and packages (/usr/bin/python3; a python3 earlier on the PATH may be another one).
+python_packages=(python3 python3-venv python3-pip python3-setuptools python3-requests python3-pytest python3-numpy python3-pandas python3-sklearn)
+missing=()
+for pkg in "${python_packages[@]}"; do
+  [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) == "install ok installed" ]] || missing+=("$pkg")
+done
+if (( ${#missing[@]} )); then
+  [[ $(id -u) == 0 ]] || fail "Python packages missing (${missing[*]}) and not running as root"
+  echo "installing: ${missing[*]}"
+  apt-get update -qq >/dev/null || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null \
+    || fail "apt-get install ${missing[*]} failed"
+fi
+/usr/bin/python3 -c 'import pytest, requests, sklearn, pandas; print("python", __import__("sys").version.split()[0], "pytest", pytest.__version__, "scikit-learn", sklearn.__version__, "pandas", pandas.__version__)'
+
 step "Dependencies"
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^Progress|Failed to create bin' || true
 [[ -d node_modules/.pnpm ]] || fail "pnpm install failed"
