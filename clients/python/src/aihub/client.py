@@ -484,6 +484,13 @@ class Client:
         if spine is None:
             all_rows.sort(key=lambda r: (r["entity_id"], r["as_of"]))
         warnings = [w for answer, _ in pages for w in answer.get("warnings", [])]
+        if len(pages) > 1 and spine is None:
+            # The server judges each request's rows on their own: say which hours a warning is about.
+            warnings = [
+                f"hours [{answer['_window'][0]}, {answer['_window'][1]}): {w}"
+                for answer, _ in pages
+                for w in answer.get("warnings", [])
+            ]
         result = OfflineFeatures(
             feature_set=first["featureSet"]["name"],
             version=first["featureSet"]["version"],
@@ -523,7 +530,9 @@ class Client:
             window: dict[str, Any] = {"start": _iso(block[0], "start"), "end": _iso(block[-1] + _HOUR, "end")}
             if ids is not None:
                 window["entityIds"] = list(ids)
-            return self._offline_page({**base, "range": window}, labels)
+            answer, rows = self._offline_page({**base, "range": window}, labels)
+            answer["_window"] = (window["start"], window["end"])
+            return answer, rows
 
         pages: list[tuple[dict[str, Any], list[Row]]] = []
         if entity_ids is None:
@@ -712,15 +721,16 @@ class Client:
         sort_metric: str | None = None,
         order: Literal["asc", "desc"] | None = None,
         limit: int | None = None,
+        page_size: int = 500,
     ) -> list[ModelVersion]:
         """Model versions matching every filter: ``where`` is a metric condition or a list of them
-        (``"mape < 0.1"``), ``tag`` is ``key`` or ``key=value``. Follows the server's pages; ``limit``
-        caps how many are returned (all by default)."""
+        (``"mape < 0.1"``), ``tag`` is ``key`` or ``key=value``. Follows the server's pages of
+        ``page_size`` (at most 500); ``limit`` caps how many are returned (all by default)."""
         conditions = [where] if isinstance(where, str) else list(where or [])
         found: list[ModelVersion] = []
         cursor: str | None = None
         while True:
-            page_size = 500 if limit is None else max(1, min(500, limit - len(found)))
+            size = page_size if limit is None else max(1, min(page_size, limit - len(found)))
             params = {
                 "metrics": conditions or None,
                 "nameContains": name_contains,
@@ -731,7 +741,7 @@ class Client:
                 "sort": sort,
                 "sortMetric": sort_metric,
                 "order": order,
-                "limit": page_size,
+                "limit": size,
                 "cursor": cursor,
             }
             answer = self._request("GET", "/ai/models", params=params)

@@ -112,7 +112,8 @@ class OfflineFeatures:
     #: One dict per row: ``entity_id``, ``as_of``, each feature, and ``label_next_1h`` with labels.
     rows: list[Row]
     labels: bool
-    #: The server's warnings (e.g. most rows of a range have no readings), one per request that had some.
+    #: The server's warnings (e.g. most rows of a range have no readings). A range fetched in several
+    #: requests is judged request by request, so each warning then starts with the hours it is about.
     warnings: list[str] = field(default_factory=list)
     #: How many requests the rows took (the server answers at most 10,000 rows per request).
     requests: int = 1
