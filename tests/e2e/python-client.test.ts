@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, type ServerProcess, spawnServer } from '../support/processes.js';
 
 /*
- * The Python client (clients/python) as a user gets it: copied out of the workspace, installed with
- * pip into a fresh virtual environment of Debian's /usr/bin/python3 (--system-site-packages for
- * Debian's requests, pytest, pandas and scikit-learn, which scripts/setup.sh installs; no package
- * index is reachable here, so --no-index --no-deps --no-build-isolation), then its pytest suite run
- * by that interpreter against the built server. Each pytest file is one test here, passing when
+ * The Python client (clients/python) as a user gets it: copied out of the workspace and installed by
+ * the README's install block, as written (pip into a fresh virtual environment of Debian's
+ * /usr/bin/python3, --system-site-packages for Debian's requests, pytest, pandas and scikit-learn,
+ * which scripts/setup.sh installs; no package index is reachable here, so --no-index --no-deps
+ * --no-build-isolation), then its pytest suite run by that interpreter against the built server. Each pytest file is one test here, passing when
  * every test in it passed (none skipped), so the suite's pass/fail count covers them.
  */
 
@@ -60,23 +60,17 @@ describe('the Python client, installed into a fresh venv, against the built serv
     database = await createTestDatabase();
     server = await spawnServer({ DATABASE_URL: database.url, AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey });
 
-    const source = join(work, 'aihub-src');
-    await cp(join(repo, 'clients/python'), source, {
+    // The README's install block, as written, from a folder holding a copy of clients/python.
+    await cp(join(repo, 'clients/python'), join(work, 'clients/python'), {
       recursive: true,
       filter: (path) => !/(__pycache__|\.egg-info|\/build)$/.test(path),
     });
-    const venv = join(work, 'venv');
-    await run(python, ['-m', 'venv', '--system-site-packages', venv]);
-    await run(join(venv, 'bin/python'), [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--no-index',
-      '--no-deps',
-      '--no-build-isolation',
-      source,
-    ]);
+    const readme = await readFile(join(repo, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Python\n'), readme.indexOf('\n## ', readme.indexOf('\n## Python\n') + 1));
+    const install = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(install).toContain('pip install');
+    await run('bash', ['-euo', 'pipefail', '-c', install], { cwd: work, env: { PATH: '/usr/bin:/bin', HOME: work } });
+    const venv = join(work, '.venv');
 
     const junit = join(work, 'junit.xml');
     const env = {
