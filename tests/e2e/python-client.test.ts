@@ -18,7 +18,6 @@ import { repo, type ServerProcess, spawnServer } from '../support/processes.js';
  */
 
 const run = promisify(execFile);
-const python = '/usr/bin/python3';
 const testsDir = join(repo, 'clients/python/tests');
 const files = readdirSync(testsDir)
   .filter((f) => /^test_.*\.py$/.test(f))
@@ -31,7 +30,7 @@ interface Case {
   detail: string;
 }
 
-/** The test cases of pytest's JUnit XML report, by file (classname `test_x` or `test_x.Class`). */
+/** The test cases of pytest's JUnit XML report, by file. */
 function parseJunit(xml: string): Map<string, Case[]> {
   const byFile = new Map<string, Case[]>();
   for (const m of xml.matchAll(/<testcase ([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
@@ -39,8 +38,15 @@ function parseJunit(xml: string): Map<string, Case[]> {
       [...(m[1] as string).matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1], a[2]]),
     );
     const body = m[3] ?? '';
-    const file = `${String(attrs.classname).split('.')[0]}.py`;
-    const outcome = /<(failure|error)\b/.test(body) ? 'failed' : /<skipped\b/.test(body) ? 'skipped' : 'passed';
+    // classname: the module's dotted path from the rootdir (`tests.test_x`), then any class.
+    const file = `${String(attrs.classname)
+      .split('.')
+      .find((part) => part.startsWith('test_'))}.py`;
+    const outcome = /<(failure|error)\b/.test(body)
+      ? 'failed'
+      : /<skipped\b/.test(body)
+        ? 'skipped'
+        : 'passed';
     const list = byFile.get(file) ?? [];
     list.push({ name: String(attrs.name), outcome, detail: body.slice(0, 4000) });
     byFile.set(file, list);
@@ -66,10 +72,16 @@ describe('the Python client, installed into a fresh venv, against the built serv
       filter: (path) => !/(__pycache__|\.egg-info|\/build)$/.test(path),
     });
     const readme = await readFile(join(repo, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Python\n'), readme.indexOf('\n## ', readme.indexOf('\n## Python\n') + 1));
+    const section = readme.slice(
+      readme.indexOf('\n## Python\n'),
+      readme.indexOf('\n## ', readme.indexOf('\n## Python\n') + 1),
+    );
     const install = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
     expect(install).toContain('pip install');
-    await run('bash', ['-euo', 'pipefail', '-c', install], { cwd: work, env: { PATH: '/usr/bin:/bin', HOME: work } });
+    await run('bash', ['-euo', 'pipefail', '-c', install], {
+      cwd: work,
+      env: { PATH: '/usr/bin:/bin', HOME: work },
+    });
     const venv = join(work, '.venv');
 
     const junit = join(work, 'junit.xml');

@@ -309,7 +309,7 @@ class Client:
             with os.fdopen(fd, "wb") as out:
                 try:
                     # A presigned URL carries its own signature: no API key goes to the object store.
-                    with requests.get(url, stream=True, timeout=self.timeout) as response:
+                    with self._session.get(url, stream=True, timeout=self.timeout) as response:
                         if not response.ok:
                             raise TransportError(
                                 f"downloading {name} failed: the object store answered {response.status_code} {response.reason}",
