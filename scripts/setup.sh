@@ -40,7 +40,7 @@ fi
 
 step "Python (the Python client's tests and example)"
 # Debian's interpreter and packages (/usr/bin/python3; a python3 earlier on the PATH may be another one).
-python_packages=(python3 python3-venv python3-pip python3-setuptools python3-requests python3-pytest python3-numpy python3-pandas python3-sklearn)
+python_packages=(python3 python3-venv python3-pip python3-setuptools python3-requests python3-pytest python3-numpy python3-pandas python3-sklearn python3-mypy)
 missing=()
 for pkg in "${python_packages[@]}"; do
   [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) == "install ok installed" ]] || missing+=("$pkg")

@@ -89,7 +89,7 @@ def main() -> None:
         ),
     )
     promotion = hub.promote(version.ref, "production", comment=f"mae {metrics['mae']:.4g} on the last 20 % of hours")
-    print(f"registered {version.ref} (sha256 {version.sha256[:12]}…), now {promotion.version.stage}")
+    print(f"registered {version.ref} (sha256 {(version.sha256 or '')[:12]}…), now {promotion.version.stage}")
 
     # 4. Serve: the current hour's vectors from the online store, and the next hour's forecast.
     hub.materialize(args.set, args.metric)

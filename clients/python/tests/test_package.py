@@ -44,3 +44,13 @@ def test_results_are_dataclasses() -> None:
 def test_importing_does_not_need_pandas() -> None:
     code = "import sys, aihub; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_package_and_the_example_type_check_strictly() -> None:
+    """mypy --strict over the installed package and the example that uses it (requests, pandas and
+    scikit-learn have no type information here, so their imports are taken as untyped)."""
+    example = Path(os.environ["AIHUB_REPO"]) / "examples/python/train_and_register.py"
+    flags = ["--strict", "--ignore-missing-imports", "--disable-error-code", "import", "--no-incremental"]
+    for target in (["-p", "aihub"], [str(example)]):
+        result = subprocess.run([sys.executable, "-m", "mypy", *flags, *target], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -121,13 +121,14 @@ def _split_set(feature_set: str, version: int | None) -> tuple[str, int | None]:
 def _spine_rows(spine: SpineLike) -> list[dict[str, str]]:
     """The spine as ``[{entityId, asOf}]`` from a DataFrame, (entity_id, as_of) pairs or dicts."""
     if hasattr(spine, "columns") and hasattr(spine, "itertuples"):  # a pandas DataFrame
-        missing = {"entity_id", "as_of"} - set(spine.columns)
+        frame: Any = spine
+        missing = {"entity_id", "as_of"} - set(frame.columns)
         if missing:
             raise InvalidInputError(
                 f"spine: the DataFrame lacks column(s) {', '.join(sorted(missing))}",
                 field_errors={"spine": ["needs columns entity_id and as_of"]},
             )
-        pairs: Iterable[Any] = zip(spine["entity_id"], spine["as_of"])
+        pairs: Iterable[Any] = zip(frame["entity_id"], frame["as_of"])
     else:
         pairs = spine
     rows: list[dict[str, str]] = []
@@ -143,6 +144,13 @@ def _spine_rows(spine: SpineLike) -> list[dict[str, str]]:
             )
         rows.append({"entityId": str(entity), "asOf": _iso(as_of, f"spine[{i}].as_of")})
     return rows
+
+
+def _one_source(spine: Any, window: Any) -> None:
+    if (spine is None) == (window is None):
+        raise InvalidInputError(
+            "give exactly one of spine or range", field_errors={"spine": ["give exactly one of spine or range"]}
+        )
 
 
 def _lineage_json(lineage: Lineage | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -337,11 +345,11 @@ class Client:
 
     def health(self) -> dict[str, Any]:
         """Readiness of the server and its services (``GET /ai/health/ready``)."""
-        return self._request("GET", "/ai/health/ready")
+        return dict(self._request("GET", "/ai/health/ready"))
 
     def whoami(self) -> dict[str, Any]:
         """The calling key's name, role and project."""
-        return self._request("GET", "/ai/auth/whoami")
+        return dict(self._request("GET", "/ai/auth/whoami"))
 
     # ------------------------------------------------------------------ features
 
@@ -352,11 +360,11 @@ class Client:
     def materialize(self, set: str, metric: str, *, version: int | None = None, enabled: bool = True) -> dict[str, Any]:
         """Keeps a set's vectors of a metric online (writes the current hour's now), or stops (``enabled=False``)."""
         name, version = _split_set(set, version)
-        return self._request(
+        return dict(self._request(
             "POST",
             "/ai/features/materializations",
             body={"featureSet": name, "version": version, "metric": metric, "enabled": enabled},
-        )
+        ))
 
     @overload
     def get_online_features(
@@ -463,10 +471,7 @@ class Client:
         page (spines in slices of 10,000 rows; ranges in blocks of whole hours of at most 1,000 entities).
         Returns :class:`OfflineFeatures` (iterate it for dict rows), or a DataFrame with ``as_frame=True``."""
         name, version = _split_set(set, version)
-        if (spine is None) == (range is None):
-            raise InvalidInputError(
-                "give exactly one of spine or range", field_errors={"spine": ["give exactly one of spine or range"]}
-            )
+        _one_source(spine, range)
         base = {"featureSet": name, "version": version, "metric": metric, "includeLabel": labels}
         pages: list[tuple[dict[str, Any], list[Row]]] = []
         if spine is not None:
@@ -581,10 +586,7 @@ class Client:
         ``entity_ids``, or of every entity with readings of ``metric``). Returns the queued record;
         :meth:`wait_export` waits for it."""
         name, version = _split_set(set, version)
-        if (spine is None) == (range is None):
-            raise InvalidInputError(
-                "give exactly one of spine or range", field_errors={"range": ["give exactly one of spine or range"]}
-            )
+        _one_source(spine, range)
         body: dict[str, Any] = {"featureSet": name, "version": version, "metric": metric, "includeLabel": labels}
         if spine is not None:
             body["spine"] = _spine_rows(spine)

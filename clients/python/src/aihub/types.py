@@ -158,7 +158,7 @@ class Export:
     def file_name(self) -> str:
         """The file's own name: ``<set>-v<version>.parquet``."""
         key = self.raw.get("objectKey")
-        return key.rsplit("/", 1)[-1] if key else f"{self.feature_set}-v{self.feature_set_version}.parquet"
+        return str(key).rsplit("/", 1)[-1] if key else f"{self.feature_set}-v{self.feature_set_version}.parquet"
 
     @property
     def finished(self) -> bool:
