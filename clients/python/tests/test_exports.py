@@ -85,3 +85,19 @@ def test_unknown_export_and_bad_input(project: Project) -> None:
     assert "spine" in unknown.value.field_errors
     with pytest.raises(aihub.InvalidInputError):
         hub.start_export(SET, "kwh")  # neither spine nor range
+
+
+def test_waiting_runs_out_of_time_and_a_cancelled_export_says_so(project: Project, tmp_path: Path) -> None:
+    hub = project.client()
+    # 3 meters x 100,000 hours: far longer to write than the wait below allows.
+    started = hub.start_export(SET, "kwh", range=(T0, T0 + 100_000 * HOUR))
+    with pytest.raises(aihub.WaitTimeoutError) as timeout:
+        hub.wait_export(started, progress=False, timeout=0.3)
+    assert timeout.value.code == "TIMEOUT" and isinstance(timeout.value, TimeoutError)
+    hub.cancel_export(started.id)
+    with pytest.raises(aihub.ExportFailedError) as cancelled:
+        hub.wait_export(started, progress=False)
+    assert cancelled.value.code == "EXPORT_CANCELLED" and cancelled.value.export.status == "cancelled"
+    with pytest.raises(aihub.ExportFailedError):
+        hub.download_export(started.id, tmp_path)
+    assert os.listdir(tmp_path) == []
