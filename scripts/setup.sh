@@ -38,9 +38,9 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version 2>/dev/null || true
 
-step "Python (the Python client's tests and example)"
+step "Python (the Python client's tests and example; python3-onnx writes the test models, tests/models)"
 # Debian's interpreter and packages (/usr/bin/python3; a python3 earlier on the PATH may be another one).
-python_packages=(python3 python3-venv python3-pip python3-setuptools python3-requests python3-pytest python3-numpy python3-pandas python3-sklearn python3-mypy)
+python_packages=(python3 python3-venv python3-pip python3-setuptools python3-requests python3-pytest python3-numpy python3-pandas python3-sklearn python3-mypy python3-onnx)
 missing=()
 for pkg in "${python_packages[@]}"; do
   [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true) == "install ok installed" ]] || missing+=("$pkg")
@@ -53,6 +53,7 @@ if (( ${#missing[@]} )); then
     || fail "apt-get install ${missing[*]} failed"
 fi
 /usr/bin/python3 -c 'import pytest, requests, sklearn, pandas; print("python", __import__("sys").version.split()[0], "pytest", pytest.__version__, "scikit-learn", sklearn.__version__, "pandas", pandas.__version__)'
+/usr/bin/python3 -c 'import onnx; print("onnx", onnx.__version__)'
 
 step "Dependencies"
 pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^Progress|Failed to create bin' || true

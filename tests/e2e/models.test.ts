@@ -29,7 +29,7 @@ describe('end to end: the model registry from the bundled CLI', () => {
     cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
     dir = await mkdtemp(join(tmpdir(), 'aihub-models-'));
     artifact = randomBytes(3 * 1024 * 1024 + 17);
-    await writeFile(join(dir, 'model.onnx'), artifact);
+    await writeFile(join(dir, 'model.bin'), artifact);
     await writeFile(join(dir, 'metrics.json'), JSON.stringify({ mape: 0.072, rmse: 11.4 }));
   });
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe('end to end: the model registry from the bundled CLI', () => {
 
   it('registers, lists, promotes, aliases, downloads (verified), copies, deletes and shows the history', async () => {
     const sha256 = createHash('sha256').update(artifact).digest('hex');
-    const file = join(dir, 'model.onnx');
+    const file = join(dir, 'model.bin');
     const v1 = await json([
       'models',
       'register',

@@ -20,9 +20,11 @@ import type { AppDeps } from './context.js';
 import type { Env } from './env.js';
 import { startJobs } from './jobs.js';
 import { describePgError } from './logger.js';
-import { createModelRegistryDeps } from './registry/service.js';
 import { Metrics } from './observability/metrics.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
+import { ModelCache } from './predictions/model-cache.js';
+import { checkServableUpload, loadServable } from './predictions/serving.js';
+import { createModelRegistryDeps } from './registry/service.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
 export interface App {
@@ -111,7 +113,16 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   };
   const materializations = online.materializations;
   const registry = createModelRegistryDeps(env, db.pool, s3);
-  const drift = { reports: new PgDriftRepository(db.pool), models: registry.models, exports: exports.exports };
+  const serving = { artifacts: registry.artifacts, featureSets };
+  registry.checkUpload = (version, artifact) => checkServableUpload(serving, version, artifact);
+  const predictions = {
+    cache: new ModelCache(env.MODEL_CACHE_MB * 1024 * 1024, (version) => loadServable(serving, version)),
+  };
+  const drift = {
+    reports: new PgDriftRepository(db.pool),
+    models: registry.models,
+    exports: exports.exports,
+  };
   const jobs = await startJobs(env, db.pool, logger, {
     featureStore,
     featureSets,
@@ -144,6 +155,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     probes,
     logger,
     registry,
+    predictions,
     drift,
     featureStore,
     featureSets,
@@ -180,6 +192,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     async close() {
       await jobs.stop();
       await keyCache?.stop();
+      await predictions.cache.close();
       redis.disconnect();
       await db.close();
     },

@@ -10,10 +10,11 @@ import type {
 import type { Logger } from 'pino';
 import type { DriftDeps } from './drift/measure-drift.js';
 import type { ExportDeps } from './exports/export-runner.js';
-import type { ModelRegistryDeps } from './registry/service.js';
 import type { Metrics } from './observability/metrics.js';
 import { type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import type { OnlineDeps } from './online/materialize.js';
+import type { ModelCache } from './predictions/model-cache.js';
+import type { ModelRegistryDeps } from './registry/service.js';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
 export interface AppDeps {
@@ -41,6 +42,8 @@ export interface AppDeps {
   retention: { readingsDays: number; weatherDays: number; featuresDays: number };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
+  /** Served predictions: the loaded-model cache of this process. */
+  predictions: { cache: ModelCache };
   /** Feature drift of models: reports, and the registry and exports they read. */
   drift: DriftDeps;
   /** Prometheus metrics of this app (GET /metrics). */

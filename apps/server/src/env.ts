@@ -52,6 +52,8 @@ export const EnvSchema = z.object({
   MODEL_UPLOAD_LEASE_SECONDS: positiveInt.default(60),
   /** How long presigned artifact download URLs stay valid, in seconds (at most 7 days). */
   MODEL_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
+  /** Loaded ONNX models kept in memory per server process, in MiB of their artifacts (least recently used out first). */
+  MODEL_CACHE_MB: positiveInt.default(512),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Optional: when set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. */

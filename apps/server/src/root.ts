@@ -1,14 +1,15 @@
+import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
+import { predictionsRouter } from './predictions/router.js';
+import { modelsRouter } from './registry/router.js';
 import { authRouter } from './routers/auth.js';
 import { featureExportProcedures } from './routers/feature-exports.js';
-import { featureDriftProcedures } from './routers/features-drift.js';
 import { featuresRouter } from './routers/features.js';
+import { featureDriftProcedures } from './routers/features-drift.js';
 import { featureOnlineProcedures } from './routers/features-online.js';
 import { healthRouter } from './routers/health.js';
 import { keysRouter } from './routers/keys.js';
-import { modelsRouter } from './registry/router.js';
 import { projectsRouter } from './routers/projects.js';
 import { aggregatesRouter, entitiesRouter, ingestRouter, maintenanceRouter } from './routers/store.js';
-import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
 import { type AihubErrorShape, createRouter } from './trpc.js';
 
 const procedures = {
@@ -27,6 +28,7 @@ const procedures = {
   },
   maintenance: maintenanceRouter,
   models: modelsRouter,
+  predictions: predictionsRouter,
 };
 
 export const appRouter = createRouter(procedures);

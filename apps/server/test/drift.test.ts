@@ -81,7 +81,7 @@ describe('feature drift of a production model', () => {
     expect(done.status).toBe('succeeded');
     const { version, upload } = await a.models.register.mutate({
       name: 'load-forecast',
-      format: 'onnx',
+      format: 'other',
       lineage: { featureSet: 'drift_probe', featureSetVersion: 1, targetMetric: 'kwh', exportId: done.id },
     });
     const bytes = (async function* () {

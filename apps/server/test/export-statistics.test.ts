@@ -89,7 +89,7 @@ describe('export statistics and self-describing files', () => {
     const done = await finished(started.id);
     const { version, upload } = await a.models.register.mutate({
       name: 'load-forecast',
-      format: 'onnx',
+      format: 'other',
       lineage: { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh', exportId: done.id },
     });
     const bytes = (async function* () {

@@ -40,7 +40,7 @@ describe('models.*: registration, stages, aliases, deletion, copy, download', ()
   it('registers in two steps; the version is ready with the sha256 of the bytes sent, JSON stored beside it', async () => {
     const { version, upload } = await writer.models.register.mutate({
       name: 'load-eu',
-      format: 'onnx',
+      format: 'other',
       description: 'day-ahead load',
       tags: { team: 'grid' },
       metrics: { mape: 0.08, rmse: 12.5 },
@@ -59,7 +59,7 @@ describe('models.*: registration, stages, aliases, deletion, copy, download', ()
       sizeBytes: 300_000,
       sha256: await sha256OfDeterministic(300_000, 9),
     });
-    expect(ready.artifactKey).toBe(`${projectId}/models/load-eu/v1/artifact.onnx`);
+    expect(ready.artifactKey).toBe(`${projectId}/models/load-eu/v1/artifact.other`);
     const s3 = s3Of(server.env);
     const meta = JSON.parse(
       await readText(

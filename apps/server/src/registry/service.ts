@@ -28,6 +28,14 @@ export interface ModelRegistryDeps {
   downloadUrlTtlSeconds: number;
   /** How long an upload holds its version past its last renewal (renewed every third of it). */
   uploadLeaseMs: number;
+  /**
+   * Run on a stored and verified artifact before its version becomes `ready` (the ONNX serving
+   * check); throwing fails the upload with the error's message as the version's reason.
+   */
+  checkUpload?: (
+    version: ModelVersion,
+    artifact: { artifactKey: string; sha256: string; sizeBytes: number },
+  ) => Promise<void>;
 }
 
 /** `<project-id>/models/<model-name>/v<version>/`: every object of one version, deleted together. */
@@ -129,6 +137,7 @@ export async function receiveArtifact(
         mismatch,
       );
     }
+    await deps.checkUpload?.(version, { ...stored, artifactKey });
     return publish(deps, principal, version, { ...stored, artifactKey }, claim.token);
   });
 }

@@ -1,0 +1,44 @@
+import {
+  EntityIdSchema,
+  type ModelVersionRef,
+  parseModelVersionRef,
+  TimestampInputSchema,
+} from '@aihub/core';
+import { z } from 'zod';
+import { readerProcedure } from '../trpc.js';
+import { predict } from './predict.js';
+
+/** predictions.*: served predictions of registered ONNX models over the online features. */
+
+export const MAX_PREDICT_ENTITIES = 1_000;
+
+export const ModelReferenceSchema = z
+  .string()
+  .min(1)
+  .max(300)
+  .transform((text, ctx): ModelVersionRef => {
+    const ref = parseModelVersionRef(text);
+    if (ref) return ref;
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${text}' is not a model version: use <version-id>, name@version, name@stage or name@alias`,
+    });
+    return z.NEVER;
+  });
+
+const PredictInput = z.object({
+  model: ModelReferenceSchema,
+  entityIds: z
+    .array(EntityIdSchema)
+    .min(1, 'must name at least one entity')
+    .max(MAX_PREDICT_ENTITIES, `at most ${MAX_PREDICT_ENTITIES} entities per request`),
+  asOf: TimestampInputSchema.optional(),
+  includeFeatures: z.boolean().default(false),
+});
+
+export const predictionsRouter = {
+  /** Per entity: the prediction, the vector's asOf, source and staleness; the version that answered. */
+  predict: readerProcedure
+    .input(PredictInput)
+    .query(({ ctx, input }) => predict(ctx.deps, ctx.principal.project.id, input, ctx.log)),
+};

@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AihubClient, createAihubClient } from '../src/client.js';
+import { startTestServer, type TestServer } from '../src/testing.js';
+import { putArtifact } from './models-support.js';
+import { currentHour, failure, HOUR, seedHistory } from './support/feature-data.js';
+import { expectedOutput, makeTestModels } from './support/test-models.js';
+
+const BASIC = { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh' };
+
+async function* once(bytes: Uint8Array) {
+  yield bytes;
+}
+
+describe('predictions.predict: registered ONNX models served over the online features', () => {
+  let server: TestServer;
+  let api: AihubClient;
+  let key: string;
+  let models: Record<string, Buffer>;
+  let endHour: number;
+
+  /** Registers `bytes` and uploads them; the upload's answer. */
+  async function register(
+    name: string,
+    bytes: Uint8Array,
+    options: { format?: 'onnx' | 'other'; lineage?: object; metadata?: Record<string, unknown> } = {},
+  ) {
+    const { version, upload } = await api.models.register.mutate({
+      name,
+      format: options.format ?? 'onnx',
+      lineage: (options.lineage ?? BASIC) as typeof BASIC,
+      metadata: (options.metadata ?? {}) as Record<string, never>,
+    });
+    const put = await putArtifact(server.url, key, upload.path, once(bytes));
+    return { id: version.id, status: put.status, error: put.json.error };
+  }
+
+  beforeAll(async () => {
+    models = makeTestModels();
+    server = await startTestServer();
+    const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
+    key = (await root.projects.create.mutate({ name: 'serving' })).adminKey.token;
+    api = createAihubClient({ url: server.url, apiKey: key });
+    endHour = currentHour();
+    await seedHistory(api, endHour, 200);
+    await api.features.materialize.mutate({ featureSet: 'forecast_basic', metric: 'kwh' });
+  });
+  afterAll(async () => server?.stop());
+
+  it('serves the production linear model and the tree ensemble: outputs equal the hand-computed ones for the online features', async () => {
+    const linear = await register('load-forecast', models.linear_forecast_basic as Buffer);
+    expect(linear.status).toBe(200);
+    await api.models.promote.mutate({ id: linear.id, to: 'production' });
+    const trees = await register('load-trees', models.trees_forecast_basic as Buffer);
+    expect(trees.status).toBe(200);
+    await api.models.setAlias.mutate({ id: trees.id, alias: 'champion' });
+
+    const features = await api.features.get.query({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      entityIds: ['m1', 'm2', 'm3'],
+    });
+    for (const [ref, name] of [
+      ['load-forecast@production', 'linear_forecast_basic'],
+      [linear.id, 'linear_forecast_basic'],
+      ['load-trees@champion', 'trees_forecast_basic'],
+      ['load-trees@1', 'trees_forecast_basic'],
+    ] as const) {
+      const got = await api.predictions.predict.query({
+        model: ref,
+        entityIds: ['m1', 'm2', 'm3', 'nope'],
+        includeFeatures: true,
+      });
+      expect(got.model.name).toBe(name === 'linear_forecast_basic' ? 'load-forecast' : 'load-trees');
+      expect(got.model.version).toBe(1);
+      expect(got.latencyMs).toBeGreaterThan(0);
+      features.vectors.forEach((vector, i) => {
+        const p = got.predictions[i];
+        expect(p?.entityId).toBe(vector.entityId);
+        expect(p?.asOf).toEqual(vector.asOf);
+        // m1 and m2 are materialized; m3 has no readings, so its vector is computed (lags null).
+        expect(p?.source).toBe(vector.entityId === 'm3' ? 'offline' : 'online');
+        expect(p?.stale).toBe(false);
+        expect(p?.status).toBe('ok');
+        expect(Object.values(p?.features ?? {})).toEqual(vector.values);
+        // A null goes into the model as NaN (no imputation given): the tree sends it right.
+        const want = expectedOutput(
+          name,
+          vector.values.map((v) => v ?? Number.NaN),
+        );
+        if (Number.isNaN(want)) {
+          expect(vector.entityId).toBe('m3');
+          expect(p?.prediction, `${ref} m3`).toBeNull();
+          return;
+        }
+        // float32 inside the model: agree to float32 precision.
+        expect(Math.abs((p?.prediction as number) - want), `${ref} ${vector.entityId}`).toBeLessThan(
+          1e-5 * Math.max(1, Math.abs(want)),
+        );
+      });
+      expect(got.predictions[3]).toMatchObject({
+        entityId: 'nope',
+        prediction: null,
+        status: 'unknown_entity',
+        source: 'none',
+      });
+    }
+  });
+
+  it('fills nulls from the metadata imputation values, else passes NaN (prediction null)', async () => {
+    // 190 hours before the end only 10 hours of history exist: lag_24h and lag_168h are null.
+    const asOf = new Date(endHour - 190 * HOUR);
+    const imputed = await register('imputed', models.linear_forecast_basic as Buffer, {
+      metadata: { imputation: { lag_24h: 3, lag_168h: 7 } },
+    });
+    expect(imputed.status).toBe(200);
+    const offline = await api.features.get.query({
+      featureSet: 'forecast_basic',
+      metric: 'kwh',
+      entityIds: ['m1'],
+      asOf,
+    });
+    const row = offline.vectors[0]?.values ?? [];
+    expect(row[1]).toBeNull();
+    expect(row[2]).toBeNull();
+    const got = await api.predictions.predict.query({ model: 'imputed@1', entityIds: ['m1'], asOf });
+    expect(got.predictions[0]?.source).toBe('offline');
+    const want = expectedOutput('linear_forecast_basic', [
+      row[0] as number,
+      3,
+      7,
+      row[3] as number,
+      row[4] as number,
+      row[5] as number,
+    ]);
+    expect(got.predictions[0]?.prediction).toBeCloseTo(want, 4);
+    const plain = await api.predictions.predict.query({ model: 'load-forecast@1', entityIds: ['m1'], asOf });
+    expect(plain.predictions[0]?.prediction).toBeNull();
+  });
+
+  it('refuses at upload an ONNX model whose input does not match its feature set, or that does not load', async () => {
+    const wrongSet = await register('wrong-set', models.trees_forecast_basic as Buffer, {
+      lineage: { featureSet: 'forecast_advanced', featureSetVersion: 1, targetMetric: 'kwh' },
+    });
+    expect(wrongSet.status).toBe(400);
+    expect(wrongSet.error?.message).toMatch(
+      /shape \[N, 6\]; forecast_advanced@1 has 18 features .* must be \[N, 18\]/,
+    );
+    const failed = await api.models.get.query({ id: wrongSet.id });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/must be \[N, 18\]/);
+
+    const garbage = await register('garbage', new TextEncoder().encode('not an onnx model'));
+    expect(garbage.status).toBe(400);
+    expect(garbage.error?.message).toMatch(/^artifact: not a model ONNX Runtime can load/);
+
+    const badOutput = await register('bad-output', models.linear_forecast_basic as Buffer, {
+      metadata: { outputName: 'nope' },
+    });
+    expect(badOutput.status).toBe(400);
+    expect(badOutput.error?.message).toBe(
+      "metadata.outputName: the model has no output 'nope' (it has prediction)",
+    );
+
+    const badImputation = await register('bad-imputation', models.linear_forecast_basic as Buffer, {
+      metadata: { imputation: { month: 1 } },
+    });
+    expect(badImputation.status).toBe(400);
+    expect(badImputation.error?.message).toBe('metadata.imputation: month not in forecast_basic@1');
+  });
+
+  it('stores other formats and ONNX without declared inputs, and says clearly why predict cannot serve them', async () => {
+    const other = await register('pickled', new TextEncoder().encode('pickle bytes'), { format: 'other' });
+    expect(other.status).toBe(200);
+    const e1 = await failure(api.predictions.predict.query({ model: 'pickled@1', entityIds: ['m1'] }));
+    expect(e1.code).toBe('BAD_REQUEST');
+    expect(e1.message).toMatch(/pickled v1 is a 'other' artifact: only ONNX models can be served/);
+
+    const bare = await register('no-lineage', models.linear_forecast_basic as Buffer, { lineage: {} });
+    expect(bare.status).toBe(200);
+    const e2 = await failure(api.predictions.predict.query({ model: 'no-lineage@1', entityIds: ['m1'] }));
+    expect(e2.code).toBe('BAD_REQUEST');
+    expect(e2.message).toMatch(/declares no input: register it with lineage featureSet/);
+
+    const e3 = await failure(
+      api.predictions.predict.query({ model: 'load-forecast@staging', entityIds: ['m1'] }),
+    );
+    expect(e3.code).toBe('NOT_FOUND');
+    const e4 = await failure(api.predictions.predict.query({ model: 'load forecast', entityIds: ['m1'] }));
+    expect(e4.code).toBe('BAD_REQUEST');
+  });
+
+  it('takes 1 to 1000 entities', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? 'm1' : `unknown-${i}`));
+    const got = await api.predictions.predict.query({ model: 'load-forecast@production', entityIds: ids });
+    expect(got.predictions).toHaveLength(1000);
+    expect(got.predictions[0]?.prediction).toBe(got.predictions[998]?.prediction);
+    expect(got.predictions[1]?.status).toBe('unknown_entity');
+    const tooMany = await failure(
+      api.predictions.predict.query({ model: 'load-forecast@production', entityIds: [...ids, 'm1'] }),
+    );
+    expect(tooMany.code).toBe('BAD_REQUEST');
+    expect(tooMany.message).toMatch(/entityIds: at most 1000 entities per request/);
+    const none = await failure(
+      api.predictions.predict.query({ model: 'load-forecast@production', entityIds: [] }),
+    );
+    expect(none.message).toMatch(/entityIds: must name at least one entity/);
+  });
+});
