@@ -3,6 +3,8 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { type FormEvent, useMemo, useState } from 'react';
 import { Link, Route, Switch } from 'wouter';
 import { ExportsPage } from './pages/Exports.js';
+import { FeatureSetsPage } from './pages/FeatureSets.js';
+import { FreshnessPage } from './pages/Freshness.js';
 import { KeysPage } from './pages/Keys.js';
 import { ModelPage } from './pages/Model.js';
 import { ModelsPage } from './pages/Models.js';
@@ -131,6 +133,8 @@ function Layout() {
         <span className="brand">AI Hub</span>
         <nav aria-label="Sections">
           <Link href="/models">Models</Link>
+          <Link href="/feature-sets">Feature sets</Link>
+          <Link href="/freshness">Freshness</Link>
           <Link href="/exports">Exports</Link>
           {whoami.role === 'admin' && <Link href="/keys">Keys</Link>}
         </nav>
@@ -147,6 +151,8 @@ function Layout() {
           <Route path="/models/:name">
             {(params) => <ModelPage name={decodeURIComponent(params.name)} />}
           </Route>
+          <Route path="/feature-sets" component={FeatureSetsPage} />
+          <Route path="/freshness" component={FreshnessPage} />
           <Route path="/exports" component={ExportsPage} />
           <Route path="/keys" component={KeysPage} />
           <Route component={ModelsPage} />

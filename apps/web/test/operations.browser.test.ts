@@ -10,9 +10,10 @@ const localInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 /*
  * The console's operational pages in headless Chromium against the real server: an export started
- * in the UI, watched to 100 % without reloading, and API keys created and revoked.
+ * in the UI, watched to 100 % without reloading, API keys created and revoked, a feature set defined
+ * (and refused inline), and the freshness page with an entity's hourly means.
  */
-describe('web console: exports and keys', () => {
+describe('web console: exports, keys, feature sets and freshness', () => {
   let fx: ConsoleFixture;
   let page: Page;
   const endHour = Math.floor(Date.now() / HOUR) * HOUR;
@@ -118,5 +119,59 @@ describe('web console: exports and keys', () => {
     await page.getByLabel('Show revoked keys').check();
     await page.locator('tr[data-key=ci-temp]').waitFor();
     expect(await page.locator('tr[data-key=ci-temp] td').nth(5).textContent()).toMatch(/UTC$/);
+  });
+
+  it('defines a feature set version, showing an invalid feature inline and what each feature means', async () => {
+    await page.getByRole('link', { name: 'Feature sets' }).click();
+    await page.locator('tr[data-set=forecast_basic]').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('my_set');
+    await page.getByLabel(/^Features/).fill('lag_1h, rolling_24h_median, hour_of_day');
+    await page.getByRole('button', { name: 'Define' }).click();
+    const problems = page.getByTestId('feature-problems');
+    await problems.locator('li').first().waitFor();
+    expect(await problems.textContent()).toContain('rolling_24h_median');
+    expect(await problems.textContent()).toContain("unknown rolling statistic 'median'");
+    expect(await page.getByLabel(/^Features/).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').getByTestId('request-id').textContent()).toMatch(
+      /^[A-Za-z0-9._-]{8,}$/,
+    );
+
+    await page.getByLabel(/^Features/).fill('lag_1h, rolling_24h_max, hour_of_day');
+    await page.getByRole('button', { name: 'Define' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('my_set v1 defined');
+    const row = page.locator('tr[data-set=my_set][data-version="1"]');
+    await row.getByRole('button', { name: '3 features' }).click();
+    expect(await row.locator('dl').textContent()).toContain('maximum of the readings in [H-24h, H)');
+    expect((await fx.admin.features.sets.query()).find((s) => s.name === 'my_set')?.features).toEqual([
+      'lag_1h',
+      'rolling_24h_max',
+      'hour_of_day',
+    ]);
+    await screenshot(page, 'feature-sets');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('shows materializations, the refresh backlog and the hourly means of an entity', async () => {
+    await fx.admin.features.materialize.mutate({ featureSet: 'forecast_basic', metric: 'kwh' });
+    await page.getByRole('link', { name: 'Freshness' }).click();
+    await page.getByTestId('materializations').waitFor();
+    expect(await page.getByTestId('materializations').textContent()).toContain('forecast_basic v1');
+    const { pendingBuckets } = await fx.admin.aggregates.status.query();
+    expect(await page.getByTestId('backlog').textContent()).toContain(`${pendingBuckets} changed range`);
+
+    await page.getByLabel('Entity id').fill('m1');
+    await page.getByLabel('Metric').fill('kwh');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByTestId('chart').locator('canvas').waitFor();
+    // One reading of value h in the hour starting h hours before the hour the test began.
+    const means = page.getByTestId('means');
+    for (const h of [2, 5, 24]) {
+      const hourRow = means.locator('tr', {
+        hasText: new Date(endHour - h * HOUR).toISOString().slice(0, 16).replace('T', ' '),
+      });
+      expect(await hourRow.locator('td').nth(1).textContent()).toBe(String(h));
+    }
+    await screenshot(page, 'freshness');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });
