@@ -248,6 +248,13 @@ describe('REST routes and the OpenAPI document', () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
 
+    // A query parameter no field takes is a typo, named in the answer.
+    const typo = await call('GET', '/ai/features/exports?limt=5');
+    expect(typo.status).toBe(400);
+    expect((typo.json.error as Json).fieldErrors).toEqual({
+      limt: [expect.stringContaining('unknown query parameter')],
+    });
+
     const unknown = await call('GET', '/ai/nothing');
     expect(unknown.status).toBe(404);
 

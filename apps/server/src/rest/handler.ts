@@ -132,6 +132,12 @@ function queryInput(url: URL, procedure: ProcedureInfo): Record<string, unknown>
     // Anything else stays a string, and the schema names the field if it wanted another type.
     return value;
   };
+  const unknown = [...new Set(url.searchParams.keys())].filter((key) => !(key in shape));
+  if (unknown.length > 0) {
+    // tRPC drops unknown fields silently; in a query string they are usually typos (`limt=5`).
+    const known = Object.keys(shape).join(', ') || 'none';
+    throw badRequest(unknown[0] as string, `unknown query parameter (this route takes: ${known})`);
+  }
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
     const field = shape[key];

@@ -7,7 +7,7 @@ import {
   type ZodOpenApiPathsObject,
 } from 'zod-openapi';
 import * as answers from './answers.js';
-import { objectShape, routerProcedures } from './procedures.js';
+import { fieldKind, objectShape, routerProcedures } from './procedures.js';
 import { modelRefFields, REST_ROUTES, type RestRoute } from './routes.js';
 
 /*
@@ -70,7 +70,14 @@ function operation(route: RestRoute): ZodOpenApiOperationObject {
       Object.fromEntries(
         Object.entries(remaining).map(([key, schema]) => {
           const example = examples[key];
-          return [key, example === undefined ? schema : schema.meta({ example })];
+          if (example === undefined) return [key, schema];
+          // Shown as the value the schema takes (`limit: 20`), not as the text of the URL.
+          const { kind, element } = fieldKind(schema);
+          const typed = (v: string) => ((kind === 'array' ? element : kind) === 'number' ? Number(v) : v);
+          return [
+            key,
+            schema.meta({ example: Array.isArray(example) ? example.map(typed) : typed(example) }),
+          ];
         }),
       ),
     );
