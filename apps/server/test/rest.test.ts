@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -181,7 +182,8 @@ describe('REST routes and the OpenAPI document', () => {
         const put = await fetch(`${server.url}${upload.path}`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/octet-stream' },
-          body: new Uint8Array(4096).fill(7),
+          // A servable model: the linear regressor over forecast_basic the README registers too.
+          body: await readFile(new URL('../../../examples/model.onnx', import.meta.url)),
         });
         expect(put.status).toBe(200);
       }
@@ -196,7 +198,14 @@ describe('REST routes and the OpenAPI document', () => {
     );
     // The served answers are the procedures': a reference in the path finds the version registered.
     const got = answered.get('GET /ai/models/{model_id}')?.json as Json;
-    expect(got).toMatchObject({ modelName: 'load-forecast', version: 1, status: 'ready', sizeBytes: 4096 });
+    expect(got).toMatchObject({ modelName: 'load-forecast', version: 1, status: 'ready', format: 'onnx' });
+    const predicted = answered.get('POST /ai/models/{model_id}/predict')?.json as {
+      predictions: { entityId: string; status: string }[];
+    };
+    expect(predicted.predictions.map((p) => [p.entityId, p.status])).toEqual([
+      ['meter-1', 'ok'],
+      ['meter-2', 'ok'],
+    ]);
     expect(route('GET', '/ai/models/{model_id}')).toBeDefined();
     const vectors = answered.get('POST /ai/features/get')?.json as {
       vectors: { entityId: string; status: string; asOf: string }[];

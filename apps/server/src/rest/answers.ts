@@ -276,6 +276,26 @@ export const AuditEvents = z.array(
   }),
 );
 
+export const Predictions = z.object({
+  model: z.object({ id: z.string(), name: z.string(), version: z.number().int(), stage: ModelStageSchema }),
+  featureSet: setRef,
+  metric: z.string(),
+  predictions: z.array(
+    z.object({
+      entityId: z.string(),
+      prediction: nullableNumber.meta({
+        description: 'Null for an unknown entity, or when the model answered NaN/Infinity',
+      }),
+      asOf: date,
+      source: z.enum(['online', 'offline', 'none']),
+      stale: z.boolean(),
+      status: z.enum(['ok', 'unknown_entity']),
+      features: z.record(z.string(), nullableNumber).optional().meta({ description: 'With includeFeatures' }),
+    }),
+  ),
+  latencyMs: z.number(),
+});
+
 const DriftSummary = z.object({
   id: z.string(),
   modelVersionId: z.string(),

@@ -393,6 +393,15 @@ export const REST_ROUTES: readonly RestRoute[] = [
     answer: answers.AuditEvents,
   },
   {
+    method: 'POST',
+    path: '/ai/models/{model_id}/predict',
+    procedure: 'predictions.predict',
+    summary: "Predictions of a servable ONNX version over the entities' online feature vectors",
+    params: { model_id: { field: 'model', description: modelId.description, example: 'load-forecast@1' } },
+    answer: answers.Predictions,
+    example: { body: { entityIds: ['meter-1', 'meter-2'], includeFeatures: false } },
+  },
+  {
     method: 'GET',
     path: '/ai/models/{model_id}/drift',
     procedure: 'features.drift',
