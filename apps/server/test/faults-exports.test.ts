@@ -1,7 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
+import { createTestDatabase, createTestPool, type TestDatabase } from '@aihub/db/testing';
 import { createS3Client } from '@aihub/storage';
 import type * as Minio from 'minio';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { type FaultProxy, startFaultProxy, startTestServer, type TestServer } from '../src/testing.js';
@@ -146,7 +146,7 @@ describe('exports that cannot finish: their deadline, and a server shutting down
     const s3Url = new URL(process.env.S3_ENDPOINT ?? 'http://127.0.0.1:58080');
     proxy = await startFaultProxy({ host: s3Url.hostname, port: Number(s3Url.port) });
     database = await createTestDatabase();
-    db = new pg.Pool({ connectionString: database.url, max: 2 });
+    db = createTestPool({ connectionString: database.url, max: 2 });
   });
   afterAll(async () => {
     proxy?.resume();

@@ -1,7 +1,8 @@
 import { PREDEFINED_FEATURE_SETS, resolveFeatureSet } from '@aihub/core';
 import { PgFeatureStore, PgServedFeatureHistory } from '@aihub/db';
+import { createTestPool } from '@aihub/db/testing';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { materializeFeatureSet } from '../src/online/materialize.js';
@@ -36,7 +37,7 @@ describe('served-feature history: ai_features, features.history, retention by pa
     });
     projectId = (await a.auth.whoami.query()).project.id;
     await seedHistory(a, currentHour(), 200);
-    pool = new pg.Pool({ connectionString: server.env.DATABASE_URL, max: 2 });
+    pool = createTestPool({ connectionString: server.env.DATABASE_URL, max: 2 });
     redis = new Redis(server.env.REDIS_URL);
   });
   afterAll(async () => {

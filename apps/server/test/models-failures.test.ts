@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createTestPool } from '@aihub/db/testing';
 import { deterministicBytes, sha256OfDeterministic, sha256OfStream } from '@aihub/storage/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('models.*: concurrency, large artifacts and failures', () => {
       (await client.models.list.query({ nameContains: 'contested', stage: 'archived' })).items,
     ).toHaveLength(19);
     // And the database refuses a second one even when the application is bypassed.
-    const pool = new pg.Pool({ connectionString: server.env.DATABASE_URL, max: 1 });
+    const pool = createTestPool({ connectionString: server.env.DATABASE_URL, max: 1 });
     try {
       const other = versions.find((v) => v.id !== production.items[0]?.id);
       await expect(

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PgModelRegistryRepository } from '@aihub/db';
+import { createTestPool } from '@aihub/db/testing';
 import { deterministicBytes, sha256OfDeterministic } from '@aihub/storage/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
@@ -20,7 +21,7 @@ describe('models.*: registration, stages, aliases, deletion, copy, download', ()
 
   beforeAll(async () => {
     server = await startTestServer();
-    pool = new pg.Pool({ connectionString: server.env.DATABASE_URL, max: 2 });
+    pool = createTestPool({ connectionString: server.env.DATABASE_URL, max: 2 });
     const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
     const a = await root.projects.create.mutate({ name: 'forecasting' });
     projectId = a.project.id;

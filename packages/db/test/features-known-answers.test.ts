@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { type FeatureRow, PREDEFINED_FEATURE_SETS } from '@aihub/core';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAggregates, retrieveOfflineFeatures } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, createTestPool, type TestDatabase } from '../src/testing.js';
 import { toleranceFor, withinTolerance } from './support/reference-features.js';
 import { insertProject } from './support/sql-fixtures.js';
 
@@ -22,7 +22,7 @@ let pool: pg.Pool;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: testDb.url, max: 4 });
+  pool = createTestPool({ connectionString: testDb.url, max: 4 });
 });
 afterAll(async () => {
   await pool?.end();

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgFeatureStore, refreshAggregates } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, createTestPool, type TestDatabase } from '../src/testing.js';
 import { mulberry32 } from './support/random.js';
 import { insertProject } from './support/sql-fixtures.js';
 
@@ -23,7 +23,7 @@ const readings = new Map<string, number[]>(); // entity -> reading timestamps (m
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: testDb.url, max: 2 });
+  pool = createTestPool({ connectionString: testDb.url, max: 2 });
   store = new PgFeatureStore(pool);
   projectId = await insertProject(pool, 'coverage');
   const rand = mulberry32(20_261_128);

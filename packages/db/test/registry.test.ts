@@ -1,8 +1,8 @@
 import { EMPTY_LINEAGE, type NewModelVersion } from '@aihub/core';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgModelRegistryRepository } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, createTestPool, type TestDatabase } from '../src/testing.js';
 
 // The repository against a real PostgreSQL: version allocation and the one-production rule under concurrency.
 describe('PgModelRegistryRepository', () => {
@@ -35,7 +35,7 @@ describe('PgModelRegistryRepository', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 12 });
+    pool = createTestPool({ connectionString: db.url, max: 12 });
     repo = new PgModelRegistryRepository(pool);
     projectId = (
       await pool.query<{ id: string }>(`INSERT INTO projects (name) VALUES ('reg-test') RETURNING id`)

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropExpiredFeatureHistory, PgServedFeatureHistory } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, createTestPool, type TestDatabase } from '../src/testing.js';
 import { insertProject } from './support/sql-fixtures.js';
 
 /*
@@ -18,10 +18,7 @@ let projectId: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: testDb.url, max: 8 });
-  // pool.end() resolves before its sockets are closed, so the database drop after it may
-  // terminate one that is still closing; that late error is not a failure of these tests.
-  pool.on('error', () => {});
+  pool = createTestPool({ connectionString: testDb.url, max: 8 });
   projectId = await insertProject(pool, 'history-db');
 });
 afterAll(async () => {
