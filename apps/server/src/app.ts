@@ -22,8 +22,9 @@ import { startJobs } from './jobs.js';
 import { describePgError } from './logger.js';
 import { Metrics } from './observability/metrics.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
+import { ModelAnnouncements } from './predictions/model-announcements.js';
 import { ModelCache } from './predictions/model-cache.js';
-import { checkServableUpload, loadServable } from './predictions/serving.js';
+import { checkServableUpload, loadServable, warmAnnounced } from './predictions/serving.js';
 import { createModelRegistryDeps } from './registry/service.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
@@ -118,6 +119,12 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   const predictions = {
     cache: new ModelCache(env.MODEL_CACHE_MB * 1024 * 1024, (version) => loadServable(serving, version)),
   };
+  const announcements = new ModelAnnouncements(
+    env.DATABASE_URL,
+    (projectId, versionId) => warmAnnounced(registry.models, predictions.cache, projectId, versionId),
+    logger,
+  );
+  await announcements.start();
   const drift = {
     reports: new PgDriftRepository(db.pool),
     models: registry.models,
@@ -192,6 +199,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     async close() {
       await jobs.stop();
       await keyCache?.stop();
+      await announcements.stop();
       await predictions.cache.close();
       redis.disconnect();
       await db.close();

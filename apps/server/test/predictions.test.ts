@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
-import { putArtifact } from './models-support.js';
+import { putArtifact, s3Of } from './models-support.js';
 import { currentHour, failure, HOUR, seedHistory } from './support/feature-data.js';
 import { expectedOutput, makeTestModels } from './support/test-models.js';
 
@@ -204,5 +204,99 @@ describe('predictions.predict: registered ONNX models served over the online fea
       api.predictions.predict.query({ model: 'load-forecast@production', entityIds: [] }),
     );
     expect(none.message).toMatch(/entityIds: must name at least one entity/);
+  });
+
+  it('never answers @production with the replaced version once the promotion has committed (concurrent predictions across it)', async () => {
+    const v1 = await register('race', models.linear_forecast_basic as Buffer);
+    const v2 = await register('race', models.linear_forecast_basic_b as Buffer);
+    expect([v1.status, v2.status]).toEqual([200, 200]);
+    await api.models.promote.mutate({ id: v1.id, to: 'production' });
+    const row = (
+      await api.features.get.query({ featureSet: 'forecast_basic', metric: 'kwh', entityIds: ['m1'] })
+    ).vectors[0]?.values.map((v) => v as number) as number[];
+    const want = {
+      1: expectedOutput('linear_forecast_basic', row),
+      2: expectedOutput('linear_forecast_basic_b', row),
+    };
+    expect(Math.abs(want[1] - want[2])).toBeGreaterThan(1);
+
+    const answers: { sentAt: number; version: number; prediction: number | null }[] = [];
+    let running = true;
+    const client = async () => {
+      while (running) {
+        const sentAt = performance.now();
+        const got = await api.predictions.predict.query({ model: 'race@production', entityIds: ['m1'] });
+        answers.push({
+          sentAt,
+          version: got.model.version,
+          prediction: got.predictions[0]?.prediction ?? null,
+        });
+      }
+    };
+    const clients = Array.from({ length: 4 }, client);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await api.models.promote.mutate({ id: v2.id, to: 'production' });
+    const committedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    running = false;
+    await Promise.all(clients);
+
+    const after = answers.filter((a) => a.sentAt > committedAt);
+    expect(answers.filter((a) => a.sentAt < committedAt && a.version === 1).length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((a) => a.version !== 2)).toEqual([]);
+    for (const a of answers) {
+      // Each answer is the output of the version it names: no session of one answering for the other.
+      expect(Math.abs((a.prediction as number) - want[a.version as 1 | 2])).toBeLessThan(
+        1e-4 * Math.abs(want[a.version as 1 | 2]),
+      );
+    }
+  });
+
+  it('warms a version when it is promoted or an alias moves to it (announced by the database)', async () => {
+    const promoted = await register('warm', models.trees_forecast_basic as Buffer);
+    const aliased = await register('warm', models.linear_forecast_basic as Buffer);
+    await api.models.promote.mutate({ id: promoted.id, to: 'production' });
+    await api.models.setAlias.mutate({ id: aliased.id, alias: 'challenger' });
+    // Warming runs in the background after the commit; give it a moment, then nothing loads on request.
+    const cachedWithin = async (model: string) => {
+      for (let i = 0; i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // A request itself loads the model too, so only the very first answer tells: ask once, late.
+        if (i === 10) return (await api.predictions.predict.query({ model, entityIds: ['m1'] })).model.cached;
+      }
+      return false;
+    };
+    expect(await cachedWithin('warm@production')).toBe(true);
+    expect(await cachedWithin('warm@challenger')).toBe(true);
+    // A version nobody promoted or aliased is loaded by its first request.
+    const cold = await register('warm', models.linear_forecast_basic_b as Buffer);
+    expect(cold.status).toBe(200);
+    const first = await api.predictions.predict.query({ model: 'warm@3', entityIds: ['m1'] });
+    expect(first.model.cached).toBe(false);
+    expect((await api.predictions.predict.query({ model: 'warm@3', entityIds: ['m1'] })).model.cached).toBe(
+      true,
+    );
+  });
+
+  it('checks the stored bytes against the recorded sha256 before loading them', async () => {
+    const v = await register('tampered', models.linear_forecast_basic as Buffer);
+    const got = await api.models.get.query({ id: v.id });
+    // The same model with its bias 1.5 changed to 2.5 (float32 little-endian): it would load and
+    // answer, off by one; only the hash can tell.
+    const other = Buffer.from(models.linear_forecast_basic as Buffer);
+    const at = other.indexOf(Buffer.from([0x00, 0x00, 0xc0, 0x3f]));
+    expect(at).toBeGreaterThan(0);
+    other.set([0x00, 0x00, 0x20, 0x40], at);
+    expect(other.length).toBe(got.sizeBytes);
+    await s3Of(server.env).putObject(
+      server.env.S3_BUCKET_MODELS,
+      got.artifactKey as string,
+      other,
+      other.length,
+    );
+    const e = await failure(api.predictions.predict.query({ model: 'tampered@1', entityIds: ['m1'] }));
+    expect(e.code).toBe('PRECONDITION_FAILED');
+    expect(e.message).toMatch(/Integrity check failed/);
   });
 });

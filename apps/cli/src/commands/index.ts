@@ -32,6 +32,7 @@ import {
   modelsDeleteCommand,
   modelsPromoteCommand,
 } from './models-write.js';
+import { predictCommand } from './predict.js';
 import { projectsCreateCommand, projectsListCommand } from './projects.js';
 import {
   aggregatesRefreshCommand,
@@ -58,6 +59,7 @@ export const commands: readonly Command[] = [
   modelsHistoryCommand,
   modelsDownloadCommand,
   modelsVerifyCommand,
+  predictCommand,
   ...ingestCommands,
   entitiesListCommand,
   aggregatesRefreshCommand,

@@ -44,11 +44,12 @@ export class ModelCache {
   }
 
   /** Runs `work` with the version's session, loading it first unless cached. */
-  async use<T>(version: ModelVersion, work: (model: LoadedModel) => Promise<T>): Promise<T> {
+  async use<T>(version: ModelVersion, work: (model: LoadedModel, cached: boolean) => Promise<T>): Promise<T> {
+    const cached = this.entries.has(version.id);
     const entry = await this.entry(version);
     entry.active++;
     try {
-      return await work(entry.model);
+      return await work(entry.model, cached);
     } finally {
       entry.active--;
       if (entry.evicted && entry.active === 0) void entry.model.session.release().catch(() => undefined);

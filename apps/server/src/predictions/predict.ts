@@ -66,7 +66,7 @@ export async function runModel(
 export async function predict(deps: AppDeps, projectId: string, input: PredictInput, log: Logger) {
   const started = performance.now();
   const version = await resolveVersion(deps, projectId, input.model);
-  return deps.predictions.cache.use(version, async (model) => {
+  return deps.predictions.cache.use(version, async (model, cached) => {
     const { spec } = model;
     const served = await getFeatures(
       deps,
@@ -102,7 +102,14 @@ export async function predict(deps: AppDeps, projectId: string, input: PredictIn
       return entry;
     });
     return {
-      model: { id: version.id, name: version.modelName, version: version.version, stage: version.stage },
+      model: {
+        id: version.id,
+        name: version.modelName,
+        version: version.version,
+        stage: version.stage,
+        /** Whether this process had the version loaded when the request came (warmed or used before). */
+        cached,
+      },
       featureSet: { name: spec.featureSet, version: spec.featureSetVersion },
       metric: spec.metric,
       predictions,

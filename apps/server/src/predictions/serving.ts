@@ -2,10 +2,11 @@ import {
   type ArtifactStore,
   DomainError,
   type FeatureSetRepository,
+  type ModelRegistryRepository,
   type ModelVersion,
   resolveFeatureSet,
 } from '@aihub/core';
-import type { LoadedModel } from './model-cache.js';
+import type { LoadedModel, ModelCache } from './model-cache.js';
 import { loadOnnx } from './onnx.js';
 import { notServableReason, servingSpec } from './serving-spec.js';
 
@@ -99,4 +100,16 @@ export async function checkServableUpload(
   const stored = { ...version, ...artifact, status: 'ready' as const };
   const model = await sessionFor(deps, stored, await readVerified(deps, stored));
   await model.session.release();
+}
+
+/** Loads an announced version (promoted, or an alias moved to it) into the cache, if servable. */
+export async function warmAnnounced(
+  models: ModelRegistryRepository,
+  cache: ModelCache,
+  projectId: string,
+  versionId: string,
+): Promise<void> {
+  const version = await models.get(projectId, { id: versionId });
+  if (version.status !== 'ready' || notServableReason(version) !== null) return;
+  await cache.warm(version);
 }
