@@ -3,7 +3,7 @@ import { type AihubClient, createAihubClient } from '../src/client.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { putArtifact, s3Of } from './models-support.js';
 import { currentHour, failure, HOUR, seedHistory } from './support/feature-data.js';
-import { expectedOutput, makeTestModels } from './support/test-models.js';
+import { expectedOutput, makeTestModels, TEST_MODELS } from './support/test-models.js';
 
 const BASIC = { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh' };
 
@@ -298,5 +298,113 @@ describe('predictions.predict: registered ONNX models served over the online fea
     const e = await failure(api.predictions.predict.query({ model: 'tampered@1', entityIds: ['m1'] }));
     expect(e.code).toBe('PRECONDITION_FAILED');
     expect(e.message).toMatch(/Integrity check failed/);
+  });
+
+  describe('predictions.explain', () => {
+    const BASELINE = {
+      lag_1h: 9,
+      lag_24h: 11,
+      lag_168h: 12,
+      hour_of_day: 6,
+      day_of_week: 2,
+      is_weekend: 0.25,
+    };
+    const columns = Object.keys(BASELINE);
+    const b = Object.values(BASELINE);
+
+    it('is exact on a linear model: w_j (x_j - baseline_j) by hand, adding up to prediction - baseline', async () => {
+      const v = await register('explained-linear', models.linear_forecast_basic as Buffer, {
+        metadata: { baseline: BASELINE },
+      });
+      expect(v.status).toBe(200);
+      const got = await api.predictions.explain.query({ model: 'explained-linear@1', entityId: 'm1' });
+      const x = got.contributions.map((c) => c.value);
+      const features = await api.features.get.query({
+        featureSet: 'forecast_basic',
+        metric: 'kwh',
+        entityIds: ['m1'],
+      });
+      expect(x).toEqual(features.vectors[0]?.values);
+      expect(got.method).toBe('exact');
+      expect(got.baseline.source).toBe('metadata');
+      const spec = TEST_MODELS.linear_forecast_basic as { weights: number[] };
+      got.contributions.forEach((c, j) => {
+        expect(c.feature).toBe(columns[j]);
+        expect(c.baseline).toBe(b[j]);
+        const want = (spec.weights[j] as number) * ((x[j] as number) - (b[j] as number));
+        expect(Math.abs(c.contribution - want), c.feature).toBeLessThan(1e-4);
+      });
+      expect(got.prediction).toBeCloseTo(expectedOutput('linear_forecast_basic', x), 4);
+      expect(got.baseline.prediction).toBeCloseTo(expectedOutput('linear_forecast_basic', b), 4);
+      const sum = got.contributions.reduce((acc, c) => acc + c.contribution, 0);
+      expect(Math.abs(sum - (got.prediction - got.baseline.prediction))).toBeLessThan(1e-4);
+    });
+
+    it('samples Shapley values on the tree ensemble: additive, repeatable, close to the exact values enumerated by hand', async () => {
+      // A baseline on the other side of the first tree's lag_1h split, and above its lag_24h split
+      // (served lag_24h stays below 20.5): moving lag_1h and lag_24h together differs from moving
+      // each alone, so the model is not additive between the two points, whatever the hour.
+      const now = await api.features.get.query({
+        featureSet: 'forecast_basic',
+        metric: 'kwh',
+        entityIds: ['m2'],
+      });
+      const lag1h = now.vectors[0]?.values[0] as number;
+      expect(now.vectors[0]?.values[1] as number).toBeLessThan(20.5);
+      const treesBaseline = { ...BASELINE, lag_1h: lag1h > 10.5 ? 5 : 30, lag_24h: 25 };
+      const b = Object.values(treesBaseline);
+      const v = await register('explained-trees', models.trees_forecast_basic as Buffer, {
+        metadata: { baseline: treesBaseline },
+      });
+      expect(v.status).toBe(200);
+      const got = await api.predictions.explain.query({
+        model: 'explained-trees@1',
+        entityId: 'm2',
+        samples: 2000,
+      });
+      expect(got.method).toBe('sampled_shapley');
+      expect(got.samples).toBe(2000);
+      const sum = got.contributions.reduce((acc, c) => acc + c.contribution, 0);
+      expect(Math.abs(sum - (got.prediction - got.baseline.prediction))).toBeLessThan(1e-4);
+      const again = await api.predictions.explain.query({
+        model: 'explained-trees@1',
+        entityId: 'm2',
+        samples: 2000,
+      });
+      expect(again.contributions).toEqual(got.contributions);
+      // Exact Shapley values by enumerating all 64 coalitions with the hand-written tree evaluator.
+      const x = got.contributions.map((c) => c.value);
+      const f = (mask: number) =>
+        expectedOutput(
+          'trees_forecast_basic',
+          b.map((bj, j) => (mask & (1 << j) ? (x[j] as number) : bj)),
+        );
+      const n = columns.length;
+      const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+      const popcount = (m: number) => m.toString(2).split('1').length - 1;
+      columns.forEach((feature, j) => {
+        let exact = 0;
+        for (let mask = 0; mask < 1 << n; mask++) {
+          if (mask & (1 << j)) continue;
+          const s = popcount(mask);
+          exact += ((factorial(s) * factorial(n - s - 1)) / factorial(n)) * (f(mask | (1 << j)) - f(mask));
+        }
+        expect(Math.abs((got.contributions[j]?.contribution as number) - exact), feature).toBeLessThan(0.15);
+      });
+    });
+
+    it('says why it cannot explain: no baseline, an unknown entity', async () => {
+      expect((await register('unexplained', models.linear_forecast_basic as Buffer)).status).toBe(200);
+      const e1 = await failure(api.predictions.explain.query({ model: 'unexplained@1', entityId: 'm1' }));
+      expect(e1.code).toBe('PRECONDITION_FAILED');
+      expect(e1.message).toMatch(
+        /has no baseline: register it with metadata.baseline, or with lineage.exportId/,
+      );
+      const e2 = await failure(
+        api.predictions.explain.query({ model: 'explained-linear@1', entityId: 'nobody' }),
+      );
+      expect(e2.code).toBe('BAD_REQUEST');
+      expect(e2.message).toMatch(/unknown entity 'nobody'/);
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
 } from '@aihub/core';
 import { z } from 'zod';
 import { readerProcedure } from '../trpc.js';
+import { DEFAULT_SAMPLES, explain, MAX_SAMPLES } from './explain.js';
 import { predict } from './predict.js';
 
 /** predictions.*: served predictions of registered ONNX models over the online features. */
@@ -36,9 +37,22 @@ const PredictInput = z.object({
   includeFeatures: z.boolean().default(false),
 });
 
+const ExplainInput = z.object({
+  model: ModelReferenceSchema,
+  entityId: EntityIdSchema,
+  asOf: TimestampInputSchema.optional(),
+  /** Permutations sampled when the model is not additive (fixed seed: same input, same answer). */
+  samples: z.number().int().min(10).max(MAX_SAMPLES).default(DEFAULT_SAMPLES),
+});
+
 export const predictionsRouter = {
   /** Per entity: the prediction, the vector's asOf, source and staleness; the version that answered. */
   predict: readerProcedure
     .input(PredictInput)
     .query(({ ctx, input }) => predict(ctx.deps, ctx.principal.project.id, input, ctx.log)),
+
+  /** Per-feature contributions adding up to prediction − baseline: exact when additive, else sampled Shapley. */
+  explain: readerProcedure
+    .input(ExplainInput)
+    .query(({ ctx, input }) => explain(ctx.deps, ctx.principal.project.id, input, ctx.log)),
 };
