@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAfterwards } from './afterwards.js';
 import { formatReport, runFuzz, targets } from './fuzzer.js';
-import { startFuzzTarget, type FuzzTarget } from './target.js';
+import { type FuzzTarget, startFuzzTarget } from './target.js';
 
 /*
  * A smaller seeded run of the fuzzer (the full one is `pnpm --filter @aihub/e2e fuzz`, 10,000+

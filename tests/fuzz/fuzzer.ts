@@ -11,11 +11,12 @@ import {
   uploadRequest,
 } from './http-cases.js';
 import { Random } from './random.js';
+import { restRequest, restRoutes } from './rest-cases.js';
 import { procedures, trpcRequest } from './trpc-cases.js';
 
 /*
- * Sends `requests` malformed requests, round-robin over every target (each tRPC procedure and each
- * plain HTTP endpoint, weighted below), `concurrency` at a time, and counts the answers by status.
+ * Sends `requests` malformed requests, round-robin over every target (each tRPC procedure, each REST
+ * route and each plain HTTP endpoint, weighted below), `concurrency` at a time, and counts the answers by status.
  * Request i is generated from (seed, i) alone, so a run is reproducible whatever the concurrency.
  */
 
@@ -73,6 +74,9 @@ export function targets(): Target[] {
     { name: 'trpc transport', make: transportRequest },
   );
   list.push({ name: 'raw socket', make: rawRequest });
+  // Every REST route once: the same procedures through the path, query string and JSON body.
+  for (const route of restRoutes())
+    list.push({ name: `rest ${route.method} ${route.path}`, make: (fx, rng) => restRequest(route, fx, rng) });
   return list;
 }
 

@@ -1,5 +1,5 @@
-import { formatReport, runFuzz } from './fuzzer.js';
 import { checkAfterwards } from './afterwards.js';
+import { formatReport, runFuzz } from './fuzzer.js';
 import { startFuzzTarget } from './target.js';
 
 /*

@@ -74,7 +74,11 @@ export function sample(schema: unknown, depth = 0): Value {
   }
 }
 
-function seedsOf(proc: ProcedureInfo, fx: FuzzFixture, rng: Random): { key: KeyRole; inputs: Value[] } {
+export function seedsOf(
+  proc: Pick<ProcedureInfo, 'path' | 'inputs'>,
+  fx: FuzzFixture,
+  rng: Random,
+): { key: KeyRole; inputs: Value[] } {
   const seed = SEEDS[proc.path];
   if (seed) return { key: seed.key, inputs: seed.inputs(fx, rng) };
   return { key: 'admin', inputs: [proc.inputs.length > 0 ? sample(proc.inputs[0]) : undefined] };
@@ -85,7 +89,7 @@ export const unseededProcedures = () =>
     .filter((p) => !SEEDS[p.path])
     .map((p) => p.path);
 
-function keyFor(role: KeyRole, keys: FuzzKeys): string | undefined {
+export function keyFor(role: KeyRole, keys: FuzzKeys): string | undefined {
   return role === 'none' ? undefined : keys[role];
 }
 

@@ -93,7 +93,7 @@ export const NASTY_DATES: readonly (() => Date)[] = [
   () => new Date(Math.floor(Date.now() / HOUR) * HOUR),
 ];
 
-const NASTY_STRINGS: readonly string[] = [
+export const NASTY_STRINGS: readonly string[] = [
   '',
   ' ',
   'a',

@@ -6,6 +6,7 @@ export { type AppDeps, type Context, createInnerContext } from './context.js';
 export { type Env, EnvError, EnvSchema, loadEnv } from './env.js';
 export { MAX_BATCH_SIZE } from './limits.js';
 export { createLogger } from './logger.js';
+export { REST_ROUTES, type RestRoute } from './rest/routes.js';
 export { type AppRouter, appRouter } from './root.js';
 export { type RunningServer, startServer } from './server.js';
 export { createCallerFactory } from './trpc.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError, parseModelVersionRef } from '@aihub/core';
+import { assertSafeInput, DomainError, isDomainError, parseModelVersionRef } from '@aihub/core';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { type AppDeps, createRequestContext } from '../context.js';
@@ -132,7 +132,7 @@ function queryInput(url: URL, procedure: ProcedureInfo): Record<string, unknown>
     // Anything else stays a string, and the schema names the field if it wanted another type.
     return value;
   };
-  const unknown = [...new Set(url.searchParams.keys())].filter((key) => !(key in shape));
+  const unknown = [...new Set(url.searchParams.keys())].filter((key) => !Object.hasOwn(shape, key));
   if (unknown.length > 0) {
     // tRPC drops unknown fields silently; in a query string they are usually typos (`limt=5`).
     const known = Object.keys(shape).join(', ') || 'none';
@@ -222,6 +222,14 @@ export async function handleRestRequest(
         rest === undefined && Object.keys(fromPath).length === 0 ? undefined : { ...others, ...fromPath };
     } else if (method !== 'GET' && method !== 'DELETE') {
       req.resume();
+    }
+    // What tRPC's transformer checks before an input reaches a procedure (reserved keys, NUL, lone
+    // surrogates, size), checked here too: the caller below takes the input as it is.
+    try {
+      assertSafeInput(input);
+    } catch (cause) {
+      if (!isDomainError(cause)) throw cause;
+      throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
     }
     const data = await callProcedure(createCaller(ctx), found.route.procedure, input);
     sendJson(res, 200, data ?? null);
