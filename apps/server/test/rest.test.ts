@@ -264,6 +264,17 @@ describe('REST routes and the OpenAPI document', () => {
       limt: [expect.stringContaining('unknown query parameter')],
     });
 
+    // Names that objects inherit are no parameters either, and a NUL is refused as over tRPC.
+    for (const path of [
+      '/ai/keys?__proto__=x',
+      '/ai/features/exports?toString=1',
+      '/ai/entities?ids=a%00b',
+    ]) {
+      const refused = await call('GET', path);
+      expect(refused.status, path).toBe(400);
+      expect(Object.keys((refused.json.error as Json).fieldErrors as Json).length, path).toBe(1);
+    }
+
     const unknown = await call('GET', '/ai/nothing');
     expect(unknown.status).toBe(404);
 
