@@ -130,8 +130,10 @@ describe('REST routes and the OpenAPI document', () => {
       ).status,
     ).toBe(200);
     const ids: Record<string, Record<string, string>> = {};
-    // Drift needs a version whose lineage names a succeeded export.
+    // Drift and explanations need a servable version whose lineage names a succeeded export.
+    let trained: string | undefined;
     const modelWithTrainingExport = async () => {
+      if (trained) return trained;
       const started = await call('POST', '/ai/features/export', {
         body: {
           featureSet: 'forecast_basic',
@@ -145,9 +147,25 @@ describe('REST routes and the OpenAPI document', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const registered = await call('POST', '/ai/models/register', {
-        body: { name: 'load-forecast', format: 'onnx', lineage: { exportId } },
+        body: {
+          name: 'load-forecast',
+          format: 'onnx',
+          lineage: { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh', exportId },
+          // The example's hour has no reading a week earlier (nor has the one-row export a mean of it).
+          metadata: {
+            imputation: { lag_168h: 2 },
+            baseline: { lag_1h: 2, lag_24h: 2, lag_168h: 2, hour_of_day: 12, day_of_week: 3, is_weekend: 0 },
+          },
+        },
       });
-      return `load-forecast@${(registered.json.version as Json).version}`;
+      const put = await fetch(`${server.url}${(registered.json.upload as Json).path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${server.adminKey}` },
+        body: await readFile(new URL('../../../examples/model.onnx', import.meta.url)),
+      });
+      expect(put.status).toBe(200);
+      trained = `load-forecast@${(registered.json.version as Json).version}`;
+      return trained;
     };
     const answered = new Map<string, { status: number; json: Json }>();
     for (const r of rest) {
@@ -155,7 +173,8 @@ describe('REST routes and the OpenAPI document', () => {
         // The example record, then the data the feature examples read.
         await call('POST', urlOf(r), { body: { records: readings } });
       }
-      if (r.procedure === 'features.drift') ids[r.procedure] = { model_id: await modelWithTrainingExport() };
+      if (r.procedure === 'features.drift' || r.procedure === 'predictions.explain')
+        ids[r.procedure] = { model_id: await modelWithTrainingExport() };
       const response = await call(
         r.method,
         urlOf(r, ids[r.procedure]),

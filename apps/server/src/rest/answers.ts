@@ -276,8 +276,17 @@ export const AuditEvents = z.array(
   }),
 );
 
+const ServingVersion = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  stage: ModelStageSchema,
+});
+
 export const Predictions = z.object({
-  model: z.object({ id: z.string(), name: z.string(), version: z.number().int(), stage: ModelStageSchema }),
+  model: ServingVersion.extend({
+    cached: z.boolean().meta({ description: 'This process had the version loaded when the request came' }),
+  }),
   featureSet: setRef,
   metric: z.string(),
   predictions: z.array(
@@ -294,6 +303,27 @@ export const Predictions = z.object({
     }),
   ),
   latencyMs: z.number(),
+});
+
+export const Explanation = z.object({
+  model: ServingVersion,
+  entityId: z.string(),
+  asOf: date,
+  source: z.enum(['online', 'offline', 'none']),
+  prediction: nullableNumber,
+  baseline: z.object({ prediction: nullableNumber, source: z.enum(['metadata', 'training_export']) }),
+  method: z.enum(['exact', 'sampled_shapley']),
+  samples: z.number().int(),
+  contributions: z.array(
+    z
+      .object({
+        feature: z.string(),
+        value: nullableNumber,
+        baseline: nullableNumber,
+        contribution: nullableNumber,
+      })
+      .meta({ description: 'null where a value is not a finite number (JSON has no NaN)' }),
+  ),
 });
 
 const DriftSummary = z.object({

@@ -403,6 +403,16 @@ export const REST_ROUTES: readonly RestRoute[] = [
   },
   {
     method: 'GET',
+    path: '/ai/models/{model_id}/explain',
+    procedure: 'predictions.explain',
+    summary:
+      "Per-feature contributions to one entity's prediction (exact for an additive model, else sampled Shapley values)",
+    params: { model_id: { field: 'model', description: modelId.description, example: 'load-forecast@2' } },
+    answer: answers.Explanation,
+    example: { query: { entityId: 'meter-1', asOf: '2026-03-01T12:00:00Z' } },
+  },
+  {
+    method: 'GET',
     path: '/ai/models/{model_id}/drift',
     procedure: 'features.drift',
     summary:
