@@ -66,17 +66,49 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="notice empty">{children}</div>;
 }
 
-/** "Load more" under a cursor-paged list. */
-export function Pager(props: { hasNext: boolean; fetching: boolean; onNext: () => void; shown: number }) {
+/** "Load more" under a cursor-paged list (an infinite query whose pages carry the API's nextCursor). */
+export function Pager(props: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  shown: number;
+}) {
+  const { list } = props;
   return (
     <div className="pager">
       <span className="muted small">{props.shown} shown</span>
-      {props.hasNext && (
-        <button type="button" onClick={props.onNext} disabled={props.fetching}>
-          {props.fetching ? 'Loading…' : 'Load more'}
+      {list.hasNextPage && (
+        <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       )}
     </div>
+  );
+}
+
+/** A BAD_REQUEST's field messages as a list, one line per field. */
+export function FieldErrorList({ error, id }: { error: unknown; id?: string }) {
+  const problems = Object.entries(fieldErrorsOf(error));
+  if (problems.length === 0) return null;
+  return (
+    <ul id={id} className="field-errors">
+      {problems.map(([name, reasons]) => (
+        <li key={name}>
+          {name}: {reasons.join('; ')}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** <option>s of a filter; the empty value reads "any". */
+export function Options({ values }: { values: readonly string[] }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {v || 'any'}
+        </option>
+      ))}
+    </>
   );
 }
 

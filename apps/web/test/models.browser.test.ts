@@ -161,4 +161,28 @@ describe('web console: models', () => {
     expect((await fx.admin.models.get.query({ name: 'load-forecast', stage: 'production' })).version).toBe(2);
     await readerPage.context().close();
   });
+
+  it('sets and removes an alias in the UI, and an admin deletes an archived version after confirming', async () => {
+    await page.goto('/models/load-forecast');
+    await page.getByRole('button', { name: 'Set an alias on load-forecast v2' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Alias/).fill('champion');
+    await dialog.getByRole('button', { name: 'Set alias' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const held = page.locator('[data-testid=timeline] tr[data-holder=champion][data-version="2"]');
+    await held.waitFor();
+    expect(await held.getByTestId('held-until').textContent()).toBe('now');
+    expect((await fx.admin.models.get.query({ name: 'load-forecast', alias: 'champion' })).version).toBe(2);
+
+    await page.getByRole('button', { name: 'Remove alias champion from v2' }).click();
+    await expect.poll(() => held.getByTestId('ended-as').textContent()).toBe('removed by bootstrap-admin');
+
+    await page.getByRole('button', { name: 'Delete load-forecast v1' }).click();
+    const confirm = page.getByRole('dialog');
+    expect(await confirm.textContent()).toContain('The artifact and the version');
+    await confirm.getByRole('button', { name: 'Delete v1' }).click();
+    await page.locator('[data-testid=versions] tr[data-version="1"]').waitFor({ state: 'detached' });
+    const versions = await fx.admin.models.list.query({ nameContains: 'load-forecast' });
+    expect(versions.items.map((v) => v.version)).toEqual([2]);
+  });
 });

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { formatBytes, formatTime } from '../format.js';
 import { useTRPC } from '../trpc.js';
-import { ConfirmDialog, Empty, ErrorNotice, fieldErrorsOf, Loading, Pager, useCan } from '../ui.js';
+import { ConfirmDialog, Empty, ErrorNotice, FieldErrorList, Loading, Options, Pager, useCan } from '../ui.js';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 type Status = Exclude<(typeof STATUSES)[number], ''>;
@@ -60,11 +60,7 @@ export function ExportsPage() {
             value={statusParam}
             onChange={(e) => setFilter('status', e.target.value)}
           >
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
+            <Options values={STATUSES} />
           </select>
         </div>
         <div>
@@ -108,12 +104,7 @@ export function ExportsPage() {
               ))}
             </tbody>
           </table>
-          <Pager
-            shown={rows.length}
-            hasNext={list.hasNextPage}
-            fetching={list.isFetchingNextPage}
-            onNext={() => list.fetchNextPage()}
-          />
+          <Pager list={list} shown={rows.length} />
         </>
       )}
     </section>
@@ -269,7 +260,6 @@ function NewExport() {
     }),
   );
   if (!canWrite) return null;
-  const problems = fieldErrorsOf(start.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const ids = form.entityIds
@@ -313,15 +303,7 @@ function NewExport() {
           </button>
         </div>
       </form>
-      {Object.keys(problems).length > 0 && (
-        <ul className="field-errors">
-          {Object.entries(problems).map(([name, reasons]) => (
-            <li key={name}>
-              {name}: {reasons.join('; ')}
-            </li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList error={start.error} />
       <ErrorNotice error={start.error} />
       {start.data && (
         <p className="notice ok" role="status">

@@ -57,12 +57,7 @@ export function ModelPage({ name }: { name: string }) {
             selected={shown?.version ?? null}
             onChanged={refresh}
           />
-          <Pager
-            shown={rows.length}
-            hasNext={versions.hasNextPage}
-            fetching={versions.isFetchingNextPage}
-            onNext={() => versions.fetchNextPage()}
-          />
+          <Pager list={versions} shown={rows.length} />
           {shown && <Lineage version={shown} />}
         </>
       )}
@@ -114,7 +109,7 @@ function VersionsTable(props: {
     );
   };
   return (
-    <table>
+    <table data-testid="versions">
       <caption className="sr-only">Versions (select a column header to sort)</caption>
       <thead>
         <tr>

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { formatNumber, formatTime } from '../format.js';
 import { useTRPC } from '../trpc.js';
-import { Empty, ErrorNotice, fieldErrorsOf, Loading, Pager, StageBadge } from '../ui.js';
+import { Empty, ErrorNotice, FieldErrorList, Loading, Options, Pager, StageBadge } from '../ui.js';
 
 type ListInput = NonNullable<RouterInputs['models']['list']>;
 const STAGES = ['', 'staging', 'production', 'archived'] as const;
@@ -76,7 +76,6 @@ export function ModelsPage() {
     value: draft[name],
     onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
   });
-  const problems = fieldErrorsOf(list.error);
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section aria-labelledby="models-title">
@@ -89,21 +88,13 @@ export function ModelsPage() {
         <div>
           <label htmlFor="filter-stage">Stage</label>
           <select {...field('stage')}>
-            {STAGES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
+            <Options values={STAGES} />
           </select>
         </div>
         <div>
           <label htmlFor="filter-status">Status</label>
           <select {...field('status')}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
+            <Options values={STATUSES} />
           </select>
         </div>
         <div>
@@ -123,11 +114,7 @@ export function ModelsPage() {
         <div>
           <label htmlFor="filter-sort">Sort by</label>
           <select {...field('sort')}>
-            {SORTS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={SORTS} />
           </select>
         </div>
         <div>
@@ -147,15 +134,7 @@ export function ModelsPage() {
           </button>
         </div>
       </form>
-      {Object.keys(problems).length > 0 && (
-        <ul id="metric-problems" className="field-errors">
-          {Object.entries(problems).map(([name, reasons]) => (
-            <li key={name}>
-              {name}: {reasons.join('; ')}
-            </li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList error={list.error} id="metric-problems" />
       {list.isPending ? (
         <Loading what="models" />
       ) : list.error ? (
@@ -202,12 +181,7 @@ export function ModelsPage() {
               ))}
             </tbody>
           </table>
-          <Pager
-            shown={rows.length}
-            hasNext={list.hasNextPage}
-            fetching={list.isFetchingNextPage}
-            onNext={() => list.fetchNextPage()}
-          />
+          <Pager list={list} shown={rows.length} />
         </>
       )}
     </section>
