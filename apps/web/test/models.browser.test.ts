@@ -53,7 +53,16 @@ describe('web console: models', () => {
     await expect.poll(() => alert.textContent()).toContain('UNAUTHORIZED');
     expect(await alert.getByTestId('request-id').textContent()).toMatch(/^[A-Za-z0-9._-]{8,}$/);
 
-    await signIn(page, fx.server.adminKey);
+    // By keyboard alone: Tab to the key field, type, Enter.
+    await page.goto('/');
+    await page.getByLabel('API key').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await page.keyboard.type(fx.server.adminKey);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('whoami').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     const who = await page.getByTestId('whoami').textContent();
     expect(who).toContain('project admin');
     expect(who).toContain('admin');

@@ -64,11 +64,14 @@ export function KeysPage() {
 function KeyRow({ k, self }: { k: Key; self: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const { signOut } = useSession();
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation(
     trpc.keys.revoke.mutationOptions({
       onSuccess: async () => {
         setConfirming(false);
+        // The key this tab signed in with no longer works: back to the sign-in form.
+        if (self) return signOut();
         await queryClient.invalidateQueries({ queryKey: trpc.keys.list.pathKey() });
       },
     }),
