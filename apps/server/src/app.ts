@@ -24,6 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { RedisOnlineStore } from './online/redis-online-store.js';
 import { ModelAnnouncements } from './predictions/model-announcements.js';
 import { ModelCache } from './predictions/model-cache.js';
+import { PredictionLog } from './predictions/prediction-log.js';
 import { checkServableUpload, loadServable, warmAnnounced } from './predictions/serving.js';
 import { createModelRegistryDeps } from './registry/service.js';
 
@@ -118,6 +119,16 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   registry.checkUpload = (version, artifact) => checkServableUpload(serving, version, artifact);
   const predictions = {
     cache: new ModelCache(env.MODEL_CACHE_MB * 1024 * 1024, (version) => loadServable(serving, version)),
+    log: new PredictionLog(
+      db.pool,
+      {
+        maxQueued: env.PREDICTION_LOG_QUEUE,
+        batchSize: 1_000,
+        flushMs: 200,
+        retentionDays: env.PREDICTION_LOG_RETENTION_DAYS,
+      },
+      logger,
+    ),
   };
   const announcements = new ModelAnnouncements(
     env.DATABASE_URL,
@@ -201,6 +212,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       await keyCache?.stop();
       await announcements.stop();
       await predictions.cache.close();
+      await predictions.log.close();
       redis.disconnect();
       await db.close();
     },

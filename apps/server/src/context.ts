@@ -14,6 +14,7 @@ import type { Metrics } from './observability/metrics.js';
 import { type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import type { OnlineDeps } from './online/materialize.js';
 import type { ModelCache } from './predictions/model-cache.js';
+import type { PredictionLog } from './predictions/prediction-log.js';
 import type { ModelRegistryDeps } from './registry/service.js';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
@@ -43,7 +44,7 @@ export interface AppDeps {
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
   /** Served predictions: the loaded-model cache of this process. */
-  predictions: { cache: ModelCache };
+  predictions: { cache: ModelCache; log: PredictionLog };
   /** Feature drift of models: reports, and the registry and exports they read. */
   drift: DriftDeps;
   /** Prometheus metrics of this app (GET /metrics). */

@@ -54,6 +54,10 @@ export const EnvSchema = z.object({
   MODEL_DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
   /** Loaded ONNX models kept in memory per server process, in MiB of their artifacts (least recently used out first). */
   MODEL_CACHE_MB: positiveInt.default(512),
+  /** Days of the prediction log kept (whole daily partitions dropped after). */
+  PREDICTION_LOG_RETENTION_DAYS: positiveInt.default(30),
+  /** Predictions queued for the log at most, per process; more are dropped and counted. */
+  PREDICTION_LOG_QUEUE: positiveInt.default(10_000),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Optional: when set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. */

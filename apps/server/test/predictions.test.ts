@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
+import { dropExpiredPredictionLogPartitions } from '../src/predictions/prediction-log.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { putArtifact, s3Of } from './models-support.js';
 import { currentHour, failure, HOUR, seedHistory } from './support/feature-data.js';
@@ -405,6 +407,72 @@ describe('predictions.predict: registered ONNX models served over the online fea
       );
       expect(e2.code).toBe('BAD_REQUEST');
       expect(e2.message).toMatch(/unknown entity 'nobody'/);
+    });
+  });
+
+  describe('prediction log', () => {
+    let pool: pg.Pool;
+    beforeAll(() => {
+      pool = new pg.Pool({ connectionString: server.env.DATABASE_URL, max: 2 });
+    });
+    afterAll(async () => pool?.end());
+
+    it('records every prediction (key, model version, entity, feature as-of, input, output) in a daily partition', async () => {
+      const v = await register('logged', models.linear_forecast_basic as Buffer, {
+        metadata: { imputation: { lag_168h: 7 } },
+      });
+      expect(v.status).toBe(200);
+      const got = await api.predictions.predict.query({
+        model: 'logged@1',
+        entityIds: ['m1', 'm2', 'nope'],
+        includeFeatures: true,
+      });
+      type Row = {
+        entity_id: string;
+        key_name: string;
+        features_as_of: Date;
+        input: number[];
+        output: number | null;
+      };
+      let rows: Row[] = [];
+      for (let i = 0; i < 50 && rows.length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        rows = (
+          await pool.query<Row>(
+            'SELECT entity_id, key_name, features_as_of, input, output FROM prediction_log WHERE model_version_id = $1 ORDER BY entity_id',
+            [v.id],
+          )
+        ).rows;
+      }
+      expect(rows.map((r) => r.entity_id)).toEqual(['m1', 'm2']); // an unknown entity has no prediction to log
+      rows.forEach((row, i) => {
+        const p = got.predictions[i];
+        expect(row.key_name).toBe('initial-admin');
+        expect(row.features_as_of).toEqual(p?.asOf);
+        expect(row.input).toEqual(
+          Object.values(p?.features ?? {}).map((x, j) => x ?? (j === 2 ? 7 : Number.NaN)),
+        );
+        expect(row.output).toBeCloseTo(p?.prediction as number, 4);
+      });
+      const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+      const partition = await pool.query(
+        `SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relname = $1`,
+        [`prediction_log_p${day}`],
+      );
+      expect(partition.rowCount).toBe(1);
+    });
+
+    it('drops whole day partitions past retention', async () => {
+      await pool.query('SELECT aihub_ensure_prediction_log_partitions($1, $2)', [
+        new Date('2026-01-10T00:00:00Z'),
+        new Date('2026-01-12T00:00:00Z'),
+      ]);
+      const dropped = await dropExpiredPredictionLogPartitions(pool, new Date('2026-01-11T12:00:00Z'));
+      expect(dropped).toEqual(['prediction_log_p20260110']); // the 11th ends after the cutoff: kept
+      const left = await pool.query(
+        `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'prediction_log_p202601%' ORDER BY 1`,
+      );
+      expect(left.rows.map((r) => r.relname)).toEqual(['prediction_log_p20260111']);
     });
   });
 });

@@ -63,7 +63,19 @@ export async function runModel(
   return model.session.run(inputName, outputName, inputMatrix(model, rows), rows.length, columns.length);
 }
 
-export async function predict(deps: AppDeps, projectId: string, input: PredictInput, log: Logger) {
+/** Who asked, for the prediction log. */
+export interface Caller {
+  requestId: string;
+  keyName: string;
+}
+
+export async function predict(
+  deps: AppDeps,
+  projectId: string,
+  input: PredictInput,
+  log: Logger,
+  caller: Caller,
+) {
   const started = performance.now();
   const version = await resolveVersion(deps, projectId, input.model);
   return deps.predictions.cache.use(version, async (model, cached) => {
@@ -101,6 +113,20 @@ export async function predict(deps: AppDeps, projectId: string, input: PredictIn
         entry.features = Object.fromEntries(spec.columns.map((c, j) => [c, v.values[j] ?? null]));
       return entry;
     });
+    const loggedAt = new Date();
+    deps.predictions.log.record(
+      known.map((v, i) => ({
+        loggedAt,
+        projectId,
+        requestId: caller.requestId,
+        keyName: caller.keyName,
+        modelVersionId: version.id,
+        entityId: v.entityId,
+        featuresAsOf: v.asOf,
+        input: v.values.map((x, j) => x ?? (spec.imputation[j] as number)),
+        output: Number.isFinite(outputs[i]) ? (outputs[i] as number) : null,
+      })),
+    );
     return {
       model: {
         id: version.id,

@@ -47,9 +47,12 @@ const ExplainInput = z.object({
 
 export const predictionsRouter = {
   /** Per entity: the prediction, the vector's asOf, source and staleness; the version that answered. */
-  predict: readerProcedure
-    .input(PredictInput)
-    .query(({ ctx, input }) => predict(ctx.deps, ctx.principal.project.id, input, ctx.log)),
+  predict: readerProcedure.input(PredictInput).query(({ ctx, input }) =>
+    predict(ctx.deps, ctx.principal.project.id, input, ctx.log, {
+      requestId: ctx.requestId,
+      keyName: ctx.principal.keyName,
+    }),
+  ),
 
   /** Per-feature contributions adding up to prediction − baseline: exact when additive, else sampled Shapley. */
   explain: readerProcedure
