@@ -1,7 +1,8 @@
 // bench/predict: predictions.predict of a tree ensemble over forecast_advanced (100 trees of depth 6,
 // written by tests/models/make-test-models.py) through HTTP at batch 1 and 100 entities, at a steady
 // request rate, beside, in the same run: raw InferenceSession.run of the same model on the same
-// inputs in this process, and the raw online read (ioredis pipelined HGETALL of the same keys).
+// inputs in this process, and the raw online read (ioredis pipelined HGETALL of the same keys); and
+// features.get of the same entities through HTTP, the served path predict adds its model run to.
 // Options: --seconds=30 per measurement, --rate=100 requests/s, --entities/--hours of the dataset.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -104,6 +105,14 @@ try {
       const data = inputs[i % inputs.length] as Float32Array;
       await session.run({ features: new ort.Tensor('float32', data, [batch, 18]) });
     });
+    const get = await steady(async (i) => {
+      const r = await client.features.get.query({
+        featureSet: 'forecast_advanced',
+        metric: 'kwh',
+        entityIds: ids(i),
+      });
+      if (r.vectors.some((v) => v.source !== 'online')) throw new Error('not served online');
+    });
     const read = await steady(async (i) => {
       const pipeline = redis.pipeline();
       for (const id of ids(i)) pipeline.hgetall(onlineKey(key, id));
@@ -113,6 +122,7 @@ try {
       `batch ${String(batch).padStart(3)}: predictions.predict p50 ${fmt(api.p50)} ms, p99 ${fmt(api.p99)} ms, errors ${api.errors}/${api.n}` +
         `  |  raw InferenceSession.run p50 ${fmt(raw.p50)} ms, p99 ${fmt(raw.p99)} ms` +
         `  |  raw online read (ioredis HGETALL) p50 ${fmt(read.p50)} ms, p99 ${fmt(read.p99)} ms` +
+        `  |  features.get (HTTP) p50 ${fmt(get.p50)} ms, p99 ${fmt(get.p99)} ms` +
         `  (target p99 <= ${batch === 1 ? 3 : 15} ms)`,
     );
   }
