@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ModelStage } from './registry.js';
 import type { ModelVersionRef } from './registry-ports.js';
 
@@ -19,3 +20,18 @@ export function parseModelVersionRef(text: string): ModelVersionRef | null {
   if (STAGES.includes(selector)) return { name, stage: selector as ModelStage };
   return { name, alias: selector };
 }
+
+/** A model version reference as an API input: the text forms above, refused with a clear message otherwise. */
+export const ModelVersionRefTextSchema = z
+  .string()
+  .min(1)
+  .max(300)
+  .transform((text, ctx): ModelVersionRef => {
+    const ref = parseModelVersionRef(text);
+    if (ref) return ref;
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${text}' is not a model version: use <version-id>, name@version, name@stage or name@alias`,
+    });
+    return z.NEVER;
+  });

@@ -1,9 +1,4 @@
-import {
-  EntityIdSchema,
-  type ModelVersionRef,
-  parseModelVersionRef,
-  TimestampInputSchema,
-} from '@aihub/core';
+import { EntityIdSchema, ModelVersionRefTextSchema, TimestampInputSchema } from '@aihub/core';
 import { z } from 'zod';
 import { readerProcedure } from '../trpc.js';
 import { DEFAULT_SAMPLES, explain, MAX_SAMPLES } from './explain.js';
@@ -13,22 +8,8 @@ import { predict } from './predict.js';
 
 export const MAX_PREDICT_ENTITIES = 1_000;
 
-export const ModelReferenceSchema = z
-  .string()
-  .min(1)
-  .max(300)
-  .transform((text, ctx): ModelVersionRef => {
-    const ref = parseModelVersionRef(text);
-    if (ref) return ref;
-    ctx.addIssue({
-      code: 'custom',
-      message: `'${text}' is not a model version: use <version-id>, name@version, name@stage or name@alias`,
-    });
-    return z.NEVER;
-  });
-
 const PredictInput = z.object({
-  model: ModelReferenceSchema,
+  model: ModelVersionRefTextSchema,
   entityIds: z
     .array(EntityIdSchema)
     .min(1, 'must name at least one entity')
@@ -38,7 +19,7 @@ const PredictInput = z.object({
 });
 
 const ExplainInput = z.object({
-  model: ModelReferenceSchema,
+  model: ModelVersionRefTextSchema,
   entityId: EntityIdSchema,
   asOf: TimestampInputSchema.optional(),
   /** Permutations sampled when the model is not additive (fixed seed: same input, same answer). */

@@ -1,26 +1,12 @@
-import { DomainError, type ModelVersionRef, parseModelVersionRef, TimestampInputSchema } from '@aihub/core';
+import { DomainError, ModelVersionRefTextSchema, TimestampInputSchema } from '@aihub/core';
 import { z } from 'zod';
 import { measureDrift } from '../drift/measure-drift.js';
 import { readerProcedure } from '../trpc.js';
 
 /** features.drift: a model's served vectors of the last day against its training export. */
 
-const ModelRefSchema = z
-  .string()
-  .min(1)
-  .max(300)
-  .transform((text, ctx): ModelVersionRef => {
-    const ref = parseModelVersionRef(text);
-    if (ref) return ref;
-    ctx.addIssue({
-      code: 'custom',
-      message: `'${text}' is not a model version: use <version-id>, name@version, name@stage or name@alias`,
-    });
-    return z.NEVER;
-  });
-
 const DriftInput = z.object({
-  model: ModelRefSchema,
+  model: ModelVersionRefTextSchema,
   /** The window's end (exclusive, rounded down to the hour); by default the end of the current hour. */
   end: TimestampInputSchema.optional(),
   /** How many earlier reports to return beside this one. */
