@@ -44,7 +44,10 @@ CREATE TABLE "ai_features" (
 -- writers of other partitions are never blocked (CREATE TABLE ... PARTITION OF would take an
 -- ACCESS EXCLUSIVE lock on the parent and queue behind every running transaction that uses it).
 -- The CHECK constraint matching the bounds lets ATTACH skip its validation scan.
-CREATE FUNCTION "aihub_ensure_ai_features_partitions"(p_from TIMESTAMPTZ, p_to TIMESTAMPTZ)
+-- Generic over the partitioned table: p_parent is partitioned by RANGE on p_column in whole UTC
+-- days, and partitions are named <p_parent>_pYYYYMMDD; p_lock is the table's advisory lock key.
+CREATE FUNCTION "aihub_ensure_day_partitions"(p_parent TEXT, p_column TEXT, p_lock BIGINT,
+                                              p_from TIMESTAMPTZ, p_to TIMESTAMPTZ)
 RETURNS INTEGER LANGUAGE plpgsql AS $$
 DECLARE
   d TIMESTAMPTZ;
@@ -54,11 +57,11 @@ DECLARE
 BEGIN
   d := aihub_floor_day(p_from);
   WHILE d < p_to LOOP
-    name := 'ai_features_p' || to_char(d AT TIME ZONE 'UTC', 'YYYYMMDD');
+    name := p_parent || '_p' || to_char(d AT TIME ZONE 'UTC', 'YYYYMMDD');
     IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE n.nspname = 'public' AND c.relname = name) THEN
       IF NOT locked THEN
-        PERFORM pg_advisory_xact_lock(72410017);
+        PERFORM pg_advisory_xact_lock(p_lock);
         locked := true;
       END IF;
       -- Re-checked under the lock: another transaction may have created it meanwhile. A query
@@ -66,11 +69,11 @@ BEGIN
       -- which an advisory lock does not refresh.
       IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = 'public' AND c.relname = name) THEN
-        EXECUTE format('CREATE TABLE public.%I (LIKE public.ai_features INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
-        EXECUTE format('ALTER TABLE public.%I ADD CONSTRAINT %I CHECK (as_of >= %L AND as_of < %L)',
-                       name, name || '_bounds', d, d + interval '24 hours');
-        EXECUTE format('ALTER TABLE public.ai_features ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
-                       name, d, d + interval '24 hours');
+        EXECUTE format('CREATE TABLE public.%I (LIKE public.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name, p_parent);
+        EXECUTE format('ALTER TABLE public.%I ADD CONSTRAINT %I CHECK (%I >= %L AND %I < %L)',
+                       name, name || '_bounds', p_column, d, p_column, d + interval '24 hours');
+        EXECUTE format('ALTER TABLE public.%I ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
+                       p_parent, name, d, d + interval '24 hours');
         created := created + 1;
       END IF;
     END IF;
@@ -78,3 +81,8 @@ BEGIN
   END LOOP;
   RETURN created;
 END $$;
+
+CREATE FUNCTION "aihub_ensure_ai_features_partitions"(p_from TIMESTAMPTZ, p_to TIMESTAMPTZ)
+RETURNS INTEGER LANGUAGE sql AS $$
+  SELECT aihub_ensure_day_partitions('ai_features', 'as_of', 72410017, p_from, p_to)
+$$;

@@ -24,34 +24,8 @@ CREATE TABLE "prediction_log" (
 
 CREATE INDEX "prediction_log_model_version_id_logged_at_idx" ON "prediction_log"("model_version_id", "logged_at");
 
+-- Daily partitions, created as for ai_features (see aihub_ensure_day_partitions).
 CREATE FUNCTION "aihub_ensure_prediction_log_partitions"(p_from TIMESTAMPTZ, p_to TIMESTAMPTZ)
-RETURNS INTEGER LANGUAGE plpgsql AS $$
-DECLARE
-  d TIMESTAMPTZ;
-  name TEXT;
-  created INTEGER := 0;
-  locked BOOLEAN := false;
-BEGIN
-  d := aihub_floor_day(p_from);
-  WHILE d < p_to LOOP
-    name := 'prediction_log_p' || to_char(d AT TIME ZONE 'UTC', 'YYYYMMDD');
-    IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE n.nspname = 'public' AND c.relname = name) THEN
-      IF NOT locked THEN
-        PERFORM pg_advisory_xact_lock(72410021);
-        locked := true;
-      END IF;
-      IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = 'public' AND c.relname = name) THEN
-        EXECUTE format('CREATE TABLE public.%I (LIKE public.prediction_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
-        EXECUTE format('ALTER TABLE public.%I ADD CONSTRAINT %I CHECK (logged_at >= %L AND logged_at < %L)',
-                       name, name || '_bounds', d, d + interval '24 hours');
-        EXECUTE format('ALTER TABLE public.prediction_log ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
-                       name, d, d + interval '24 hours');
-        created := created + 1;
-      END IF;
-    END IF;
-    d := d + interval '24 hours';
-  END LOOP;
-  RETURN created;
-END $$;
+RETURNS INTEGER LANGUAGE sql AS $$
+  SELECT aihub_ensure_day_partitions('prediction_log', 'logged_at', 72410021, p_from, p_to)
+$$;
