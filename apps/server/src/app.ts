@@ -125,9 +125,9 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
         maxQueued: env.PREDICTION_LOG_QUEUE,
         batchSize: 1_000,
         flushMs: 200,
-        retentionDays: env.PREDICTION_LOG_RETENTION_DAYS,
       },
       logger,
+      metrics.predictionLog,
     ),
   };
   const announcements = new ModelAnnouncements(
@@ -184,6 +184,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       readingsDays: env.RETENTION_READINGS_DAYS,
       weatherDays: env.RETENTION_WEATHER_DAYS,
       featuresDays: env.RETENTION_FEATURES_DAYS,
+      predictionLogDays: env.PREDICTION_LOG_RETENTION_DAYS,
     },
     metrics,
     metricsToken: env.METRICS_TOKEN,

@@ -165,6 +165,7 @@ async function startWorkers(
         readingsDays: env.RETENTION_READINGS_DAYS,
         weatherDays: env.RETENTION_WEATHER_DAYS,
         featuresDays: env.RETENTION_FEATURES_DAYS,
+        predictionLogDays: env.PREDICTION_LOG_RETENTION_DAYS,
         now: new Date(),
       });
       logger.info(result, 'retention applied');

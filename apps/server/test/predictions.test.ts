@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AihubClient, createAihubClient } from '../src/client.js';
-import { dropExpiredPredictionLogPartitions } from '../src/predictions/prediction-log.js';
 import { startTestServer, type TestServer } from '../src/testing.js';
 import { putArtifact, s3Of } from './models-support.js';
+import { sample, scrape } from './support/metrics.js';
 import { currentHour, failure, HOUR, seedHistory } from './support/feature-data.js';
 import { expectedOutput, makeTestModels, TEST_MODELS } from './support/test-models.js';
 
@@ -463,17 +463,52 @@ describe('predictions.predict: registered ONNX models served over the online fea
       expect(partition.rowCount).toBe(1);
     });
 
-    it('drops whole day partitions past retention', async () => {
+    it('counts the rows written on /metrics, as many as the table holds', async () => {
+      await api.predictions.predict.query({ model: 'logged@1', entityIds: ['m1', 'm2', 'm3'] });
+      let written: number | undefined;
+      let stored = -1;
+      for (let i = 0; i < 50 && written !== stored; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stored = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM prediction_log')).rows[0]
+          ?.n as number;
+        written = sample(await scrape(server.url), 'aihub_prediction_log_rows_total', { outcome: 'written' });
+      }
+      expect(stored).toBeGreaterThanOrEqual(5); // 2 + 3 above, and the earlier tests' predictions
+      expect(written).toBe(stored);
+      const text = await scrape(server.url);
+      expect(sample(text, 'aihub_prediction_log_rows_total', { outcome: 'dropped_queue_full' })).toBe(0);
+      expect(sample(text, 'aihub_prediction_log_failed_batches_total')).toBe(0);
+    });
+
+    it('the retention job drops whole day partitions older than PREDICTION_LOG_RETENTION_DAYS (30), nothing newer', async () => {
+      const DAY = 24 * HOUR;
+      const cutoffDay = Math.floor((Date.now() - 30 * DAY) / DAY) * DAY;
+      const days = {
+        old: cutoffDay - 5 * DAY,
+        lastOld: cutoffDay - DAY, // ends exactly at the cutoff's day: wholly older
+        straddling: cutoffDay, // holds the cutoff: some of its hours are newer, so it stays
+        newer: cutoffDay + DAY,
+      };
+      const name = (day: number) =>
+        `prediction_log_p${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`;
       await pool.query('SELECT aihub_ensure_prediction_log_partitions($1, $2)', [
-        new Date('2026-01-10T00:00:00Z'),
-        new Date('2026-01-12T00:00:00Z'),
+        new Date(days.old),
+        new Date(days.newer + DAY),
       ]);
-      const dropped = await dropExpiredPredictionLogPartitions(pool, new Date('2026-01-11T12:00:00Z'));
-      expect(dropped).toEqual(['prediction_log_p20260110']); // the 11th ends after the cutoff: kept
-      const left = await pool.query(
-        `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'prediction_log_p202601%' ORDER BY 1`,
+      // Writing predictions does not drop anything (the writer only creates partitions ahead).
+      await api.predictions.predict.query({ model: 'logged@1', entityIds: ['m1'] });
+      const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
+      const result = await root.maintenance.retention.mutate();
+      const expected = [];
+      for (let day = days.old; day <= days.lastOld; day += DAY) expected.push(name(day));
+      expect(result.predictionLogPartitionsDropped).toEqual(expected);
+      const left = await pool.query<{ relname: string }>(
+        `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'prediction_log_p%' ORDER BY 1`,
       );
-      expect(left.rows.map((r) => r.relname)).toEqual(['prediction_log_p20260111']);
+      const names = left.rows.map((r) => r.relname);
+      expect(names).toContain(name(days.straddling));
+      expect(names).toContain(name(days.newer));
+      expect(names.filter((n) => n <= name(days.lastOld))).toEqual([]);
     });
   });
 });

@@ -60,6 +60,8 @@ export interface RetentionPolicy {
   weatherDays: number;
   /** Served-feature history (ai_features): whole days older than this are dropped. */
   featuresDays: number;
+  /** Prediction log (prediction_log): whole days older than this are dropped. */
+  predictionLogDays: number;
   /** The moment ages are measured from (now, except in tests). */
   now: Date;
 }
@@ -69,6 +71,8 @@ export interface RetentionResult {
   weatherDeleted: number;
   /** Names of the served-feature history partitions dropped (one per UTC day). */
   featurePartitionsDropped: string[];
+  /** Names of the prediction log partitions dropped (one per UTC day). */
+  predictionLogPartitionsDropped: string[];
   refresh: RefreshResult;
 }
 

@@ -31,6 +31,7 @@ export { PgModelRegistryRepository } from './repositories/model-registry-reposit
 export { PrismaProjectRepository } from './repositories/project-repository.js';
 export {
   dropExpiredFeatureHistory,
+  dropExpiredPredictionLog,
   ensureFeatureHistoryPartitions,
   PgServedFeatureHistory,
 } from './features/served-history.js';

@@ -102,11 +102,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly predictionLogRows = new Counter({
+    name: 'aihub_prediction_log_rows_total',
+    help: 'Predictions of this process for the prediction log, by outcome: written, dropped_queue_full (the bounded queue was full), failed (their batch could not be inserted).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly predictionLogFailedBatches = new Counter({
+    name: 'aihub_prediction_log_failed_batches_total',
+    help: 'Batches of the prediction log this process could not insert (their rows are dropped).',
+    registers: [this.registry],
+  });
+
+  /** What the prediction log's writer reports (PredictionLogObserver). */
+  readonly predictionLog = {
+    written: (rows: number) => this.predictionLogRows.inc({ outcome: 'written' }, rows),
+    dropped: (rows: number) => this.predictionLogRows.inc({ outcome: 'dropped_queue_full' }, rows),
+    failed: (rows: number) => {
+      this.predictionLogRows.inc({ outcome: 'failed' }, rows);
+      this.predictionLogFailedBatches.inc();
+    },
+  };
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'aihub_' });
     // Every outcome is exported from the start (at 0), so rates and alerts see it before it first happens.
     for (const outcome of ['hit', 'miss', 'fallback'] as const) this.onlineVectors.inc({ outcome }, 0);
     for (const outcome of ['succeeded', 'failed'] as const) this.materializationRuns.inc({ outcome }, 0);
+    for (const outcome of ['written', 'dropped_queue_full', 'failed'] as const)
+      this.predictionLogRows.inc({ outcome }, 0);
     const self = this;
     new Gauge({
       name: 'aihub_materialization_lag_seconds',

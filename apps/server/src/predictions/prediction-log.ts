@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
  * of unnested arrays per batch), off the request's path. The queue is bounded: when it is full a
  * prediction is dropped and counted, never waited for, so a slow or unreachable database cannot
  * slow or fail a request. A batch that fails to insert is dropped and counted too (logged).
- * Partitions (one per UTC day) are created ahead, and those past retention dropped, at most hourly.
+ * Partitions (one per UTC day) are created ahead, at most hourly; those past retention are dropped
+ * by the scheduled retention job (applyRetention in @aihub/db), never by a writing process.
  */
 
 export interface PredictionLogRow {
@@ -25,11 +26,20 @@ export interface PredictionLogOptions {
   maxQueued: number;
   batchSize: number;
   flushMs: number;
-  retentionDays: number;
 }
 
+/** Where the writer reports what became of the rows (the process's /metrics counters). */
+export interface PredictionLogObserver {
+  written(rows: number): void;
+  /** Rows that did not fit in the queue. */
+  dropped(rows: number): void;
+  /** A batch that could not be inserted (its rows are dropped). */
+  failed(rows: number): void;
+}
+
+const noObserver: PredictionLogObserver = { written() {}, dropped() {}, failed() {} };
+
 const DAY = 86_400_000;
-const PARTITION_NAME = /^prediction_log_p(\d{4})(\d{2})(\d{2})$/;
 
 export class PredictionLog {
   private queue: PredictionLogRow[] = [];
@@ -42,12 +52,17 @@ export class PredictionLog {
     private readonly pool: pg.Pool,
     private readonly options: PredictionLogOptions,
     private readonly log: Logger,
+    private readonly observer: PredictionLogObserver = noObserver,
   ) {}
 
   /** Queues rows; those that do not fit are dropped and counted. Never throws, never waits. */
   record(rows: readonly PredictionLogRow[]): void {
     const room = this.options.maxQueued - this.queue.length;
-    if (room < rows.length) this.counts.dropped += rows.length - Math.max(0, room);
+    if (room < rows.length) {
+      const dropped = rows.length - Math.max(0, room);
+      this.counts.dropped += dropped;
+      this.observer.dropped(dropped);
+    }
     if (room > 0) this.queue.push(...rows.slice(0, room));
     if (this.queue.length > 0 && !this.timer && !this.flushing) {
       this.timer = setTimeout(() => void this.flush(), this.options.flushMs);
@@ -71,8 +86,10 @@ export class PredictionLog {
           await this.maintain();
           await this.insert(batch);
           this.counts.written += batch.length;
+          this.observer.written(batch.length);
         } catch (error) {
           this.counts.failed += batch.length;
+          this.observer.failed(batch.length);
           this.log.warn({ err: error, rows: batch.length }, 'prediction log batch not written (dropped)');
         }
       }
@@ -115,34 +132,13 @@ export class PredictionLog {
     );
   }
 
-  /** At most hourly: today's and tomorrow's partitions exist, and those past retention are gone. */
+  /** At most hourly: today's and tomorrow's partitions exist. */
   private async maintain(now = Date.now()): Promise<void> {
     if (now - this.maintainedAt < 3_600_000) return;
     await this.pool.query('SELECT aihub_ensure_prediction_log_partitions($1, $2)', [
       new Date(now - DAY),
       new Date(now + 2 * DAY),
     ]);
-    await dropExpiredPredictionLogPartitions(this.pool, new Date(now - this.options.retentionDays * DAY));
     this.maintainedAt = now;
   }
-}
-
-/** Drops the partitions whose whole day ends at or before `cutoff`; returns their names. */
-export async function dropExpiredPredictionLogPartitions(pool: pg.Pool, cutoff: Date): Promise<string[]> {
-  const { rows } = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'prediction_log'`,
-  );
-  const dropped: string[] = [];
-  for (const { name } of rows) {
-    const m = PARTITION_NAME.exec(name);
-    if (!m) continue;
-    const dayEnd = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) + DAY;
-    if (dayEnd > cutoff.getTime()) continue;
-    // The name matched the pattern above: safe as an identifier.
-    await pool.query(`DROP TABLE IF EXISTS public."${name}"`);
-    dropped.push(name);
-  }
-  return dropped;
 }

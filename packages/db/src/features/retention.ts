@@ -2,7 +2,7 @@ import type { RetentionPolicy, RetentionResult } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
 import { refreshAggregates } from './refresh.js';
-import { dropExpiredFeatureHistory } from './served-history.js';
+import { dropExpiredFeatureHistory, dropExpiredPredictionLog } from './served-history.js';
 
 const DAY_MS = 86_400_000;
 // Small transactions: retention never holds long locks or builds a huge invalidation batch at once.
@@ -25,8 +25,8 @@ async function deleteInBatches(
 }
 
 /**
- * Deletes readings and weather older than the policy and drops the served-feature history's
- * expired day partitions, then refreshes the aggregates: the delete triggers invalidated every
+ * Deletes readings and weather older than the policy and drops the expired day partitions of the
+ * served-feature history and of the prediction log, then refreshes the aggregates: the delete triggers invalidated every
  * affected bucket, so aggregates end up describing exactly what remains.
  */
 export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Promise<RetentionResult> {
@@ -46,8 +46,13 @@ export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Pr
       new Date(policy.now.getTime() - policy.featuresDays * DAY_MS),
       policy.now,
     );
+    const predictionLogPartitionsDropped = await dropExpiredPredictionLog(
+      pool,
+      new Date(policy.now.getTime() - policy.predictionLogDays * DAY_MS),
+      policy.now,
+    );
     const refresh = await refreshAggregates(pool);
-    return { readingsDeleted, weatherDeleted, featurePartitionsDropped, refresh };
+    return { readingsDeleted, weatherDeleted, featurePartitionsDropped, predictionLogPartitionsDropped, refresh };
   } catch (error) {
     translateDbError(error);
   }

@@ -107,11 +107,33 @@ export class PgServedFeatureHistory implements ServedFeatureHistory {
   }
 }
 
-const PARTITION_NAME = /^ai_features_p(\d{4})(\d{2})(\d{2})$/;
-const RETENTION_LOCK_KEY = 72_410_018;
+/** A table partitioned by UTC day into `<table>_pYYYYMMDD`, and how its coming days' partitions are made. */
+interface DayPartitioned {
+  table: 'ai_features' | 'prediction_log';
+  /** Advisory lock of its retention runs. */
+  lockKey: number;
+  ensureAhead(db: Pick<pg.Pool, 'query'>, now: Date): Promise<unknown>;
+}
 
-function partitionDay(name: string): number | null {
-  const m = PARTITION_NAME.exec(name);
+const AI_FEATURES: DayPartitioned = {
+  table: 'ai_features',
+  lockKey: 72_410_018,
+  ensureAhead: (db, now) => ensureFeatureHistoryPartitions(db, now),
+};
+
+const PREDICTION_LOG: DayPartitioned = {
+  table: 'prediction_log',
+  lockKey: 72_410_022,
+  ensureAhead: (db, now) =>
+    db.query('SELECT aihub_ensure_prediction_log_partitions($1, $2)', [
+      now,
+      new Date(now.getTime() + DAYS_AHEAD * DAY_MS),
+    ]),
+};
+
+function partitionDay(table: DayPartitioned['table'], name: string): number | null {
+  if (!name.startsWith(`${table}_p`)) return null;
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(name.slice(table.length + 2));
   return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : null;
 }
 
@@ -126,33 +148,49 @@ function partitionDay(name: string): number | null {
  * being created, rarely at the same moment, can still meet a detach in a deadlock; PostgreSQL then
  * cancels one of the two, and the next materialization or retention run does it again.)
  */
-export async function dropExpiredFeatureHistory(pool: pg.Pool, cutoff: Date, now: Date): Promise<string[]> {
+export function dropExpiredFeatureHistory(pool: pg.Pool, cutoff: Date, now: Date): Promise<string[]> {
+  return dropExpiredDayPartitions(pool, AI_FEATURES, cutoff, now);
+}
+
+/**
+ * The same for the prediction log (`prediction_log`, by day of logged_at): run by the scheduled
+ * retention job, never by the processes writing the log, so a write never waits on a detach.
+ */
+export function dropExpiredPredictionLog(pool: pg.Pool, cutoff: Date, now: Date): Promise<string[]> {
+  return dropExpiredDayPartitions(pool, PREDICTION_LOG, cutoff, now);
+}
+
+async function dropExpiredDayPartitions(
+  pool: pg.Pool,
+  of: DayPartitioned,
+  cutoff: Date,
+  now: Date,
+): Promise<string[]> {
   const client = await connectOrThrow(pool);
   let failure: Error | undefined;
   try {
-    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-      RETENTION_LOCK_KEY,
-    ]);
+    const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [of.lockKey]);
     if (!locked.rows[0]?.ok) return [];
     try {
-      await ensureFeatureHistoryPartitions(client, now);
-      // Attached partitions, and tables of ours left detached by an interrupted run.
+      await of.ensureAhead(client, now);
+      // Attached partitions, and tables of ours left detached by an interrupted run. The table
+      // name is one of the two constants above, so it is safe in the statement's text.
       const { rows } = await client.query<{ name: string; attached: boolean; pending: boolean | null }>(
         `SELECT c.relname AS name, i.inhrelid IS NOT NULL AS attached, i.inhdetachpending AS pending
            FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
-           LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = 'public.ai_features'::regclass
-          WHERE c.relkind = 'r' AND c.relname ~ '^ai_features_p[0-9]{8}$'`,
+           LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = 'public.${of.table}'::regclass
+          WHERE c.relkind = 'r' AND c.relname ~ '^${of.table}_p[0-9]{8}$'`,
       );
       const dropped: string[] = [];
       for (const row of rows.sort((a, b) => a.name.localeCompare(b.name))) {
-        const day = partitionDay(row.name);
+        const day = partitionDay(of.table, row.name);
         if (day === null || day + DAY_MS > cutoff.getTime()) continue;
         // The name matched the strict pattern above, so quoting it is enough.
         const table = `"${row.name}"`;
         if (row.attached) {
           await client.query(
-            `ALTER TABLE ai_features DETACH PARTITION ${table} ${row.pending ? 'FINALIZE' : 'CONCURRENTLY'}`,
+            `ALTER TABLE ${of.table} DETACH PARTITION ${table} ${row.pending ? 'FINALIZE' : 'CONCURRENTLY'}`,
           );
         }
         await client.query(`DROP TABLE ${table}`);
@@ -160,7 +198,7 @@ export async function dropExpiredFeatureHistory(pool: pg.Pool, cutoff: Date, now
       }
       return dropped;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]).catch(() => {});
+      await client.query('SELECT pg_advisory_unlock($1)', [of.lockKey]).catch(() => {});
     }
   } catch (error) {
     // A connection that failed mid-way is discarded, not pooled (which also frees the lock).
