@@ -77,6 +77,7 @@ export const RetentionResult = z.object({
   readingsDeleted: z.number().int(),
   weatherDeleted: z.number().int(),
   featurePartitionsDropped: z.array(z.string()),
+  predictionLogPartitionsDropped: z.array(z.string()),
   refresh: RefreshResult,
 });
 
