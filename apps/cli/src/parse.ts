@@ -53,3 +53,11 @@ export function parseCount(value: string, flag: string, usage: string): number {
     throw new UsageError(`${flag}: '${value}' is not a positive whole number\nusage: ${usage}`);
   return n;
 }
+
+/** A positive number flag (--threshold), checked here so the error names the flag. */
+export function parsePositive(value: string, flag: string, usage: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag}: '${value}' is not a positive number\nusage: ${usage}`);
+  return n;
+}

@@ -3,6 +3,7 @@ import {
   ApiKeyCache,
   createDb,
   migrate,
+  PgAnomalyRepository,
   PgDriftRepository,
   PgExportRepository,
   PgFeatureStore,
@@ -141,7 +142,15 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     models: registry.models,
     exports: exports.exports,
   };
+  const anomalies = {
+    flags: new PgAnomalyRepository(db.pool),
+    models: registry.models,
+    featureStore,
+    featureSets,
+    cache: predictions.cache,
+  };
   const jobs = await startJobs(env, db.pool, logger, {
+    anomalies,
     featureStore,
     featureSets,
     online,
@@ -175,6 +184,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     registry,
     predictions,
     drift,
+    anomalies,
     featureStore,
     featureSets,
     jobs,

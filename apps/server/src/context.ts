@@ -8,6 +8,7 @@ import type {
   ProjectRepository,
 } from '@aihub/core';
 import type { Logger } from 'pino';
+import type { AnomalyJobDeps } from './anomalies/score-last-hour.js';
 import type { DriftDeps } from './drift/measure-drift.js';
 import type { ExportDeps } from './exports/export-runner.js';
 import type { Metrics } from './observability/metrics.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   predictions: { cache: ModelCache; log: PredictionLog };
   /** Feature drift of models: reports, and the registry and exports they read. */
   drift: DriftDeps;
+  /** Anomaly flags of the scheduled job, and what scoring reads. */
+  anomalies: AnomalyJobDeps;
   /** Prometheus metrics of this app (GET /metrics). */
   metrics: Metrics;
   /** When set, /metrics answers only `Authorization: Bearer <this>`. */

@@ -100,6 +100,10 @@ export const EnvSchema = z.object({
   AIHUB_RETENTION_CRON: z.string().min(9).default('17 3 * * *'),
   /** Cron (UTC) of the feature-drift job over every production model with a training export. */
   AIHUB_DRIFT_CRON: z.string().min(9).default('37 * * * *'),
+  /** Cron (UTC) of the anomaly job scoring the last complete hour for opted-in models (after the minute's refresh). */
+  AIHUB_ANOMALY_CRON: z.string().min(9).default('7 * * * *'),
+  /** Days of anomaly flags kept (by flagged hour); the retention job deletes older ones. */
+  ANOMALY_RETENTION_DAYS: positiveInt.default(90),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -5,6 +5,7 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Env } from './env.js';
 import { describePgError } from './logger.js';
+import { type AnomalyJobDeps, scoreLastCompleteHour } from './anomalies/score-last-hour.js';
 import { type DriftDeps, measureProductionDrift } from './drift/measure-drift.js';
 import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-runner.js';
 import { type ModelRegistryDeps, sweepAbandonedUploads } from './registry/service.js';
@@ -22,6 +23,7 @@ export const MATERIALIZE_QUEUE = 'online-materialize';
 export const EXPORT_QUEUE = 'feature-exports';
 export const UPLOAD_SWEEP_QUEUE = 'storage-upload-sweep';
 export const DRIFT_QUEUE = 'feature-drift';
+export const ANOMALY_QUEUE = 'anomaly-scoring';
 
 export interface Jobs {
   /** Asks for an aggregate refresh soon; requests while one is queued collapse into it. */
@@ -42,6 +44,7 @@ export interface JobDeps {
   metrics: Metrics;
   registry: ModelRegistryDeps;
   drift: DriftDeps;
+  anomalies: AnomalyJobDeps;
 }
 
 export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps: JobDeps): Promise<Jobs> {
@@ -55,7 +58,14 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   boss.on('error', (error) => logger.error({ err: describePgError(error) }, 'job queue error'));
   await boss.start();
   // 'stately': at most one queued and one running job per queue, so bursts of ingest collapse.
-  for (const name of [REFRESH_QUEUE, RETENTION_QUEUE, MATERIALIZE_QUEUE, UPLOAD_SWEEP_QUEUE, DRIFT_QUEUE]) {
+  for (const name of [
+    REFRESH_QUEUE,
+    RETENTION_QUEUE,
+    MATERIALIZE_QUEUE,
+    UPLOAD_SWEEP_QUEUE,
+    DRIFT_QUEUE,
+    ANOMALY_QUEUE,
+  ]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'stately' });
   }
   // Exports are not retried: a failed or killed export is reported failed, and the user starts
@@ -89,6 +99,7 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
   // Also once at start: a process that comes back after a crash frees what the crash left.
   if (env.AIHUB_WORKERS) await boss.send(UPLOAD_SWEEP_QUEUE, {});
   await boss.schedule(DRIFT_QUEUE, env.AIHUB_DRIFT_CRON);
+  await boss.schedule(ANOMALY_QUEUE, env.AIHUB_ANOMALY_CRON);
 
   return {
     async requestRefresh() {
@@ -169,6 +180,11 @@ async function startWorkers(
         now: new Date(),
       });
       logger.info(result, 'retention applied');
+      const anomalyFlagsDeleted = await deps.anomalies.flags.deleteBefore(
+        new Date(Date.now() - env.ANOMALY_RETENTION_DAYS * 86_400_000),
+      );
+      if (anomalyFlagsDeleted > 0)
+        logger.info({ anomalyFlagsDeleted }, 'anomaly flags past retention deleted');
     }),
   );
   // Drift of every production model with a training export; the reports are its history.
@@ -178,6 +194,15 @@ async function startWorkers(
     counted(DRIFT_QUEUE, async () => {
       const result = await measureProductionDrift(deps.drift, logger);
       if (result.measured + result.failed > 0) logger.info(result, 'feature drift measured');
+    }),
+  );
+  // The last complete hour for every opted-in production model; a re-run replaces, never duplicates.
+  await boss.work(
+    ANOMALY_QUEUE,
+    { pollingIntervalSeconds: 5 },
+    counted(ANOMALY_QUEUE, async () => {
+      const result = await scoreLastCompleteHour(deps.anomalies, logger);
+      if (result.versions + result.failed > 0) logger.info(result, 'anomalies scored');
     }),
   );
   // One work() per concurrent export: pg-boss 10 hands each registration one job at a time.

@@ -1,4 +1,5 @@
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
+import { anomaliesRouter } from './anomalies/router.js';
 import { predictionsRouter } from './predictions/router.js';
 import { modelsRouter } from './registry/router.js';
 import { authRouter } from './routers/auth.js';
@@ -29,6 +30,7 @@ const procedures = {
   maintenance: maintenanceRouter,
   models: modelsRouter,
   predictions: predictionsRouter,
+  anomalies: anomaliesRouter,
 };
 
 export const appRouter = createRouter(procedures);

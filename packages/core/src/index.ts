@@ -1,3 +1,4 @@
+export * from './anomalies.js';
 export * from './auth.js';
 export * from './drift.js';
 export * from './errors.js';

@@ -23,6 +23,7 @@ export {
   type ApiKeyCacheOptions,
 } from './repositories/api-key-cache.js';
 export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
+export { PgAnomalyRepository } from './repositories/anomaly-repository.js';
 export { PgDriftRepository } from './repositories/drift-repository.js';
 export { PgExportRepository } from './repositories/export-repository.js';
 export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';

@@ -1,5 +1,6 @@
 /** Every command of the CLI, in the order help lists them. */
 import type { Command } from '../command.js';
+import { anomaliesDetectCommand, anomaliesListCommand } from './anomalies.js';
 import {
   exportsCancelCommand,
   exportsDownloadCommand,
@@ -60,6 +61,8 @@ export const commands: readonly Command[] = [
   modelsDownloadCommand,
   modelsVerifyCommand,
   predictCommand,
+  anomaliesDetectCommand,
+  anomaliesListCommand,
   ...ingestCommands,
   entitiesListCommand,
   aggregatesRefreshCommand,

@@ -1,4 +1,4 @@
-import { DomainError, type ModelVersion } from '@aihub/core';
+import { AnomalyOptInSchema, DomainError, type ModelVersion } from '@aihub/core';
 import { z } from 'zod';
 import type { OnnxSignature } from './onnx.js';
 
@@ -7,7 +7,8 @@ import type { OnnxSignature } from './onnx.js';
  * (and version) and target metric it was trained on; the set's columns, in the set's order, are its
  * input. Optional metadata keys: `outputName` (default: the model's only/first output),
  * `imputation` (feature -> value used for a null; default NaN passed through) and `baseline`
- * (feature -> mean input, for explanations; default: the training export's statistics).
+ * (feature -> mean input, for explanations; default: the training export's statistics) and
+ * `anomalies` (true or { threshold }: the scheduled anomaly job scores it while in production).
  */
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -15,6 +16,7 @@ const ServingMetadataSchema = z.object({
   outputName: z.string().min(1).max(200).optional(),
   imputation: z.record(z.string(), finite).optional(),
   baseline: z.record(z.string(), finite).optional(),
+  anomalies: z.union([AnomalyOptInSchema, z.literal(false)]).optional(),
 });
 
 export interface ServingSpec {

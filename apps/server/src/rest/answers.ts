@@ -373,3 +373,48 @@ export const ErrorBody = z
       },
     },
   });
+
+export const AnomalyDetection = z.object({
+  model: ServingVersion.nullable().meta({ description: 'Null: each hour against its rolling 24 h mean' }),
+  metric: z.string(),
+  expectation: z.enum(['model', 'rolling_24h_mean']),
+  threshold: z.number(),
+  hoursScored: z.number().int().meta({ description: 'Whole hours of [start, end) that have ended' }),
+  flagged: z.number().int(),
+  rows: z.array(
+    z
+      .object({
+        entityId: z.string(),
+        hour: date.meta({ description: 'The scored hour [hour, hour+1h)' }),
+        actual: nullableNumber.meta({ description: "The hour's mean; null without readings" }),
+        expected: nullableNumber.meta({
+          description: 'The prediction from the features as of the hour, or the rolling 24 h mean as of it',
+        }),
+        residual: nullableNumber.meta({ description: 'actual − expected' }),
+        std: nullableNumber.meta({
+          description:
+            'Sample std of the raw readings in [hour − 24h, hour) (rolling_24h_std as of the hour)',
+        }),
+        score: nullableNumber.meta({ description: 'residual / std' }),
+        flagged: z.boolean().meta({ description: '|residual| > threshold × std' }),
+      })
+      .meta({ description: 'One entity-hour' }),
+  ),
+});
+
+const AnomalyFlag = z.object({
+  id: z.string(),
+  modelVersionId: z.string(),
+  modelName: z.string(),
+  version: z.number().int(),
+  entityId: z.string(),
+  metric: z.string(),
+  hour: date,
+  actual: z.number(),
+  expected: z.number(),
+  residual: z.number(),
+  std: z.number(),
+  threshold: z.number(),
+  detectedAt: date,
+});
+export const AnomalyPage = z.object({ items: z.array(AnomalyFlag), nextCursor: z.string().nullable() });

@@ -422,6 +422,31 @@ export const REST_ROUTES: readonly RestRoute[] = [
     example: { query: { historyLimit: '5' } },
   },
   {
+    method: 'POST',
+    path: '/ai/anomalies/detect',
+    procedure: 'anomalies.detect',
+    summary:
+      "Per entity and hour: the hour's mean against a model's prediction (or the rolling 24 h mean), flagged beyond threshold × the rolling 24 h std",
+    answer: answers.AnomalyDetection,
+    example: {
+      body: {
+        metric: 'kwh',
+        entityIds: ['meter-1', 'meter-2'],
+        start: '2026-03-01T00:00:00Z',
+        end: '2026-03-02T00:00:00Z',
+        threshold: 3,
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/ai/anomalies',
+    procedure: 'anomalies.list',
+    summary: 'Hours flagged by the scheduled anomaly job, newest first (cursor pages)',
+    answer: answers.AnomalyPage,
+    example: { query: { model: 'load-forecast', limit: '20' } },
+  },
+  {
     method: 'DELETE',
     path: '/ai/models/{model_id}',
     procedure: 'models.delete',

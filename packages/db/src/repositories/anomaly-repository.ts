@@ -1,0 +1,126 @@
+import {
+  type AnomalyFlag,
+  type AnomalyListFilter,
+  type AnomalyRepository,
+  DomainError,
+  type NewAnomalyFlag,
+} from '@aihub/core';
+import type pg from 'pg';
+import { connectOrThrow, translateDbError } from '../errors.js';
+import {
+  deleteFlagsBeforeSql,
+  deleteScoredFlagsSql,
+  insertFlagsSql,
+  listFlagsSql,
+  optedInVersionsSql,
+} from '../sql/anomalies.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface FlagRow {
+  id: string;
+  model_version_id: string;
+  model_name: string;
+  version: number;
+  entity_id: string;
+  metric: string;
+  hour: Date;
+  actual: number;
+  expected: number;
+  residual: number;
+  std: number;
+  threshold: number;
+  detected_at: Date;
+}
+
+function toFlag(r: FlagRow): AnomalyFlag {
+  return {
+    id: r.id,
+    modelVersionId: r.model_version_id,
+    modelName: r.model_name,
+    version: r.version,
+    entityId: r.entity_id,
+    metric: r.metric,
+    hour: r.hour,
+    actual: r.actual,
+    expected: r.expected,
+    residual: r.residual,
+    std: r.std,
+    threshold: r.threshold,
+    detectedAt: r.detected_at,
+  };
+}
+
+/** Anomaly flags over raw SQL (see sql/anomalies.ts). */
+export class PgAnomalyRepository implements AnomalyRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async record(
+    scope: {
+      projectId: string;
+      modelVersionId: string;
+      metric: string;
+      hour: Date;
+      entityIds: readonly string[];
+    },
+    flags: readonly NewAnomalyFlag[],
+  ): Promise<void> {
+    const client = await connectOrThrow(this.pool);
+    try {
+      await client.query('BEGIN');
+      await client.query(deleteScoredFlagsSql, [scope.modelVersionId, scope.hour, scope.entityIds]);
+      if (flags.length > 0) {
+        await client.query(insertFlagsSql, [
+          scope.projectId,
+          scope.modelVersionId,
+          scope.metric,
+          scope.hour,
+          flags.map((f) => f.entityId),
+          flags.map((f) => f.actual),
+          flags.map((f) => f.expected),
+          flags.map((f) => f.residual),
+          flags.map((f) => f.std),
+          flags.map((f) => f.threshold),
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      translateDbError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async list(projectId: string, filter: AnomalyListFilter) {
+    if (filter.cursor !== undefined && !UUID.test(filter.cursor)) {
+      throw DomainError.badRequest('cursor: not a flag id', { cursor: ['not a flag id from this API'] });
+    }
+    const result = await this.pool
+      .query<FlagRow>(listFlagsSql, [
+        projectId,
+        filter.model ?? null,
+        filter.entityId ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.cursor ?? null,
+        filter.limit + 1,
+      ])
+      .catch(translateDbError);
+    const items = result.rows.slice(0, filter.limit).map(toFlag);
+    const nextCursor = result.rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null;
+    return { items, nextCursor };
+  }
+
+  async optedInVersions(): Promise<{ projectId: string; versionId: string }[]> {
+    const result = await this.pool
+      .query<{ project_id: string; version_id: string }>(optedInVersionsSql)
+      .catch(translateDbError);
+    return result.rows.map((r) => ({ projectId: r.project_id, versionId: r.version_id }));
+  }
+
+  async deleteBefore(before: Date): Promise<number> {
+    const result = await this.pool.query(deleteFlagsBeforeSql, [before]).catch(translateDbError);
+    return result.rowCount ?? 0;
+  }
+}
