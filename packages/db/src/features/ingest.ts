@@ -25,6 +25,7 @@ import { copyNumber, copyText } from './copy-text.js';
 import {
   copyNewReadings,
   dropUnknownEntities,
+  InvalidationLog,
   type PreparedReadings,
   prepareReadings,
 } from './readings-batch.js';
@@ -59,10 +60,15 @@ export async function ingestBatches<K extends IngestKind>(
   };
   const encode = toCopyLine[kind] as (line: number, record: IngestRecord<K>) => string;
 
+  const knownEntities = new Set<string>();
+  const invalidations = new InvalidationLog();
   const client = await connectOrThrow(pool);
   try {
     await client.query('BEGIN');
     await client.query(createStagingSql[kind]);
+    // Readings stored by the fast path are logged for the refresh by this function (once, at the
+    // end), not row by row by the trigger; the upsert path below turns the trigger back on.
+    if (kind === 'readings') await client.query(skipInvalidationSql('on'));
     // Parsing and encoding the next batch (CPU, in this process) overlap with PostgreSQL storing
     // this one.
     for await (const { batch, prepared } of prefetch(withPreparedReadings(kind, projectId, batches))) {
@@ -73,6 +79,7 @@ export async function ingestBatches<K extends IngestKind>(
           client,
           projectId,
           rows as { line: number; record: ReadingRecord }[],
+          knownEntities,
         );
         report(checked.problems);
         rows = checked.kept as typeof rows;
@@ -91,7 +98,8 @@ export async function ingestBatches<K extends IngestKind>(
                 projectId,
                 rows.map((r) => r.record as ReadingRecord),
               );
-      if (readings && (await copyNewReadings(client, projectId, readings))) {
+      if (readings && (await copyNewReadings(client, readings))) {
+        invalidations.add(readings.runs);
         accepted += written;
         continue;
       }
@@ -107,7 +115,11 @@ export async function ingestBatches<K extends IngestKind>(
           await client.query(dropStagingLinesSql, [found.rows.map((row) => row.line)]);
         }
       }
-      if (!strict || rejected === 0) await client.query(upsertFromStagingSql[kind], [projectId]);
+      if (!strict || rejected === 0) {
+        if (kind === 'readings') await client.query(skipInvalidationSql('off'));
+        await client.query(upsertFromStagingSql[kind], [projectId]);
+        if (kind === 'readings') await client.query(skipInvalidationSql('on'));
+      }
       await client.query('TRUNCATE ingest_staging');
       accepted += written;
     }
@@ -116,6 +128,7 @@ export async function ingestBatches<K extends IngestKind>(
       await client.query('ROLLBACK');
       return { accepted: 0, rejected, problems, committed: false };
     }
+    await invalidations.write(client, projectId);
     await client.query('COMMIT');
     return { accepted, rejected, problems, committed: true };
   } catch (error) {
@@ -130,7 +143,12 @@ export async function ingestBatches<K extends IngestKind>(
   }
 }
 
-/** Attaches the COPY text of each readings batch, computed as the batch is produced. */
+/** Turns the readings trigger's logging off or on for the rest of the transaction. */
+function skipInvalidationSql(state: 'on' | 'off'): string {
+  return `SELECT set_config('aihub.skip_invalidation', '${state}', true)`;
+}
+
+/** Attaches the COPY data of each readings batch, computed as the batch is produced. */
 async function* withPreparedReadings<K extends IngestKind>(
   kind: K,
   projectId: string,
