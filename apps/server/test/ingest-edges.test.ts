@@ -121,6 +121,48 @@ describe('ingest at the edges', () => {
     expect(refreshed.hourlyBuckets).toBeGreaterThan(0);
   });
 
+  it('takes a line of exactly 65,536 characters, reports one character more as that line, keeps the rest', async () => {
+    // Valid lines padded with blanks before the value (fields are trimmed) to the exact lengths.
+    const padded = (ts: string, value: string, length: number) => {
+      const head = `d,kwh,${ts},`;
+      return head + ' '.repeat(length - head.length - value.length) + value;
+    };
+    const csv = [
+      'entity_id,metric,ts,value',
+      padded('2026-03-02T00:00:00Z', '1', 65_536),
+      padded('2026-03-02T01:00:00Z', '2', 65_537),
+      'd,kwh,2026-03-02T02:00:00Z,3',
+    ].join('\r\n');
+    expect(csv.split('\r\n').map((line) => line.length)).toEqual([25, 65_536, 65_537, 28]);
+    const api = createAihubClient({ url: server.url, apiKey: key });
+    await api.ingest.entities.mutate({ records: [{ entity_id: 'd' }] });
+    const { status, body } = await upload('readings', 'format=csv', csv);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      committed: true,
+      problems: [{ line: 3, reason: 'longer than 65,536 characters' }],
+    });
+    expect(await stored('d')).toEqual([
+      ['2026-03-02T00:00:00.000Z', 1],
+      ['2026-03-02T02:00:00.000Z', 3],
+    ]);
+    // NDJSON the same way; a header line over the limit refuses the file, naming line 1.
+    const json = (length: number) => {
+      const text = '{"entity_id":"d","metric":"kwh","ts":"2026-03-02T03:00:00Z","value":4}';
+      return `${text.slice(0, -1)}${' '.repeat(length - text.length)}}`;
+    };
+    const ndjson = await upload('readings', 'format=ndjson&strict=true', `${json(65_536)}\n${json(65_537)}\n`);
+    expect(ndjson.body).toMatchObject({
+      committed: false,
+      problems: [{ line: 2, reason: 'longer than 65,536 characters' }],
+    });
+    const header = await upload('readings', 'format=csv', `entity_id,metric,ts,value${' '.repeat(65_600)}\n`);
+    expect(header.status).toBe(400);
+    expect(header.body.error?.message).toBe('line 1: longer than 65,536 characters');
+  });
+
   it('answers the next request on a kept-alive connection after refusing a file it did not read', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const url = new URL(server.url);

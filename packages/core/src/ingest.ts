@@ -10,6 +10,12 @@ import { parseTimestamp, timestampRangeProblem } from './timestamps.js';
 export const IngestKindSchema = z.enum(['entities', 'readings', 'weather']);
 export type IngestKind = z.infer<typeof IngestKindSchema>;
 
+/**
+ * The longest line an ingest file may have, in characters (UTF-16 code units). A valid line of any
+ * kind is far shorter; a longer one is reported as that line's problem without being held in memory.
+ */
+export const MAX_INGEST_LINE_LENGTH = 65_536;
+
 export const IngestFormatSchema = z.enum(['csv', 'ndjson']);
 export type IngestFormat = z.infer<typeof IngestFormatSchema>;
 

@@ -8,6 +8,7 @@ import {
   type IngestKind,
   type IngestProblem,
   type IngestRecord,
+  MAX_INGEST_LINE_LENGTH,
   type RawRecord,
 } from '@aihub/core';
 import { splitCsvLine } from './csv-line.js';
@@ -22,10 +23,16 @@ export const INGEST_BATCH_ROWS = 50_000;
 
 type Item = { line: number; raw: RawRecord } | IngestProblem;
 
+const TOO_LONG = `longer than ${MAX_INGEST_LINE_LENGTH.toLocaleString('en-US')} characters`;
+
 async function* ndjsonRecords(input: Readable): AsyncGenerator<Item> {
   let line = 0;
   for await (const text of readLines(input)) {
     line += 1;
+    if (text === null) {
+      yield { line, reason: TOO_LONG };
+      continue;
+    }
     if (text.trim() === '') continue;
     let value: unknown;
     try {
@@ -54,6 +61,11 @@ async function* csvRecords(kind: IngestKind, input: Readable): AsyncGenerator<It
   let line = 0;
   for await (const raw of readLines(input)) {
     line += 1;
+    if (raw === null) {
+      if (!header) throw DomainError.badRequest(`line ${line}: ${TOO_LONG}`, { header: [TOO_LONG] });
+      yield { line, reason: TOO_LONG };
+      continue;
+    }
     // A byte-order mark may open the file; blank lines are skipped.
     const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
     if (text.trim() === '') continue;
