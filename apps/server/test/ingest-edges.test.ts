@@ -163,6 +163,62 @@ describe('ingest at the edges', () => {
     expect(header.body.error?.message).toBe('line 1: longer than 65,536 characters');
   });
 
+  it('keeps the aggregates equal to the readings after a file of three batches touching hours out of order', async () => {
+    const api = createAihubClient({ url: server.url, apiKey: key });
+    await api.ingest.entities.mutate({ records: [{ entity_id: 'x1' }, { entity_id: 'x2' }] });
+    const base = Date.UTC(2026, 4, 1);
+    const at = (hour: number, second: number) => new Date(base + hour * 3_600_000 + second * 1000).toISOString();
+    // Hours 0-99 stored and refreshed first.
+    const first = ['entity_id,metric,ts,value'];
+    for (let h = 0; h < 100; h++) first.push(`x1,kwh,${at(h, 0)},1`, `x2,kwh,${at(h, 0)},2`);
+    expect((await upload('readings', 'format=csv', first.join('\n'))).body.accepted).toBe(200);
+    await api.aggregates.refresh.mutate();
+    // Then one file of three batches (50,000 + 50,000 + 10,001 lines), each series' hours in a
+    // scrambled order: the first batch over hours 0-99, the second over 50-149 (both the fast path),
+    // the third over 150-199 with one line repeating the key of the line before with another value,
+    // which sends that batch through the upsert. A run of any batch left out of the invalidation log
+    // leaves stale or missing buckets below.
+    const second = ['entity_id,metric,ts,value'];
+    const batches = [
+      { lines: 50_000, from: 0, span: 100 },
+      { lines: 50_000, from: 50, span: 100 },
+      { lines: 10_000, from: 150, span: 50 },
+    ];
+    let last = '';
+    batches.forEach(({ lines, from, span }, b) => {
+      for (let i = 0; i < lines; i++) {
+        const k = Math.floor(i / 2);
+        last = `x${(i % 2) + 1},kwh,${at(from + ((k * 37) % span), b * 1000 + Math.floor(k / span) + 1)}`;
+        second.push(`${last},${(k % 13) + 0.5}`);
+      }
+    });
+    second.push(`${last},1000`);
+    const { body } = await upload('readings', 'format=csv', second.join('\n'));
+    expect(body).toMatchObject({ accepted: 110_001, rejected: 0, committed: true });
+    await api.aggregates.refresh.mutate();
+    // The later line won, and every hourly bucket agrees with the readings grouped by hour.
+    const [entity, ts] = last.split(',kwh,');
+    const latest = await db.query('SELECT value FROM timeseries_data WHERE entity_id = $1 AND ts = $2', [
+      entity,
+      ts,
+    ]);
+    expect(latest.rows).toEqual([{ value: 1000 }]);
+    const differences = await db.query(
+      `WITH expected AS (
+         SELECT entity_id, date_trunc('hour', ts, 'UTC') AS bucket, count(*)::int AS count, sum(value) AS sum,
+                min(value) AS min, max(value) AS max
+           FROM timeseries_data WHERE entity_id IN ('x1', 'x2') GROUP BY 1, 2),
+       actual AS (
+         SELECT entity_id, bucket, count, sum, min, max FROM hourly_features WHERE entity_id IN ('x1', 'x2'))
+       SELECT * FROM expected e FULL JOIN actual a USING (entity_id, bucket)
+        WHERE a.count IS DISTINCT FROM e.count OR abs(a.sum - e.sum) > 1e-9 OR a.min IS DISTINCT FROM e.min
+           OR a.max IS DISTINCT FROM e.max OR a.count IS NULL OR e.count IS NULL`,
+    );
+    expect(differences.rows).toEqual([]);
+    const buckets = await db.query(`SELECT count(*)::int AS n FROM hourly_features WHERE entity_id IN ('x1', 'x2')`);
+    expect(buckets.rows).toEqual([{ n: 400 }]);
+  });
+
   it('answers the next request on a kept-alive connection after refusing a file it did not read', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const url = new URL(server.url);
