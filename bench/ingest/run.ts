@@ -157,6 +157,8 @@ try {
       `stored ${Number(stored.rows[0]?.n).toLocaleString()})`,
   );
 
+  // The second baseline starts from the same state as the first: no readings stored.
+  await client.query('TRUNCATE timeseries_data, aggregate_invalidations');
   const rawAfter = await rawCopy();
   describeRaw('after', rawAfter);
 
