@@ -195,6 +195,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       weatherDays: env.RETENTION_WEATHER_DAYS,
       featuresDays: env.RETENTION_FEATURES_DAYS,
       predictionLogDays: env.PREDICTION_LOG_RETENTION_DAYS,
+      anomalyFlagsDays: env.ANOMALY_RETENTION_DAYS,
     },
     metrics,
     metricsToken: env.METRICS_TOKEN,

@@ -41,7 +41,13 @@ export interface AppDeps {
   /** Training-set exports: records in PostgreSQL, files in object storage. */
   exports: ExportDeps;
   /** Retention settings (days), from the environment. */
-  retention: { readingsDays: number; weatherDays: number; featuresDays: number; predictionLogDays: number };
+  retention: {
+    readingsDays: number;
+    weatherDays: number;
+    featuresDays: number;
+    predictionLogDays: number;
+    anomalyFlagsDays: number;
+  };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
   /** Served predictions: the loaded-model cache of this process. */

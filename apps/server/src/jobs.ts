@@ -177,14 +177,10 @@ async function startWorkers(
         weatherDays: env.RETENTION_WEATHER_DAYS,
         featuresDays: env.RETENTION_FEATURES_DAYS,
         predictionLogDays: env.PREDICTION_LOG_RETENTION_DAYS,
+        anomalyFlagsDays: env.ANOMALY_RETENTION_DAYS,
         now: new Date(),
       });
       logger.info(result, 'retention applied');
-      const anomalyFlagsDeleted = await deps.anomalies.flags.deleteBefore(
-        new Date(Date.now() - env.ANOMALY_RETENTION_DAYS * 86_400_000),
-      );
-      if (anomalyFlagsDeleted > 0)
-        logger.info({ anomalyFlagsDeleted }, 'anomaly flags past retention deleted');
     }),
   );
   // Drift of every production model with a training export; the reports are its history.

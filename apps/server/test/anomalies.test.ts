@@ -59,7 +59,8 @@ describe('anomalies: detect, the scheduled job and its flags', () => {
   const series = new Map<string, Map<number, number>>();
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // Flags are kept one day here, so retention has something to delete.
+    server = await startTestServer({ ANOMALY_RETENTION_DAYS: '1' });
     const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
     const created = await root.projects.create.mutate({ name: 'anomalies' });
     projectId = created.project.id;
@@ -85,23 +86,40 @@ describe('anomalies: detect, the scheduled job and its flags', () => {
     }
     await api.ingest.readings.mutate({ records: readings, strict: true });
     await api.aggregates.refresh.mutate();
-    const upload = makeTestModels().linear_forecast_basic as Buffer;
-    const { version, upload: target } = await api.models.register.mutate({
-      name: 'load-linear',
-      format: 'onnx',
-      lineage: { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh' },
-      metadata: { anomalies: { threshold: 3 } },
-    });
-    const put = await putArtifact(
-      server.url,
-      key,
-      target.path,
-      (async function* () {
-        yield upload;
-      })(),
-    );
-    expect(put.status).toBe(200);
-    await api.models.promote.mutate({ id: version.id, to: 'production' });
+    const bytes = makeTestModels().linear_forecast_basic as Buffer;
+    const register = async (name: string, metadata: Record<string, never>) => {
+      const { version, upload } = await api.models.register.mutate({
+        name,
+        format: 'onnx',
+        lineage: { featureSet: 'forecast_basic', featureSetVersion: 1, targetMetric: 'kwh' },
+        metadata,
+      });
+      const put = await putArtifact(
+        server.url,
+        key,
+        upload.path,
+        (async function* () {
+          yield bytes;
+        })(),
+      );
+      return { id: version.id, ...put };
+    };
+    // Opted in; and a production model that did not opt in (the job leaves it alone).
+    for (const [name, metadata] of [
+      ['load-linear', { anomalies: { threshold: 3 } }],
+      ['load-plain', {}],
+    ] as const) {
+      const done = await register(name, metadata as Record<string, never>);
+      expect(done.status).toBe(200);
+      await api.models.promote.mutate({ id: done.id, to: 'production' });
+    }
+    // An opt-in that does not parse is refused at registration, naming the key.
+    const refused = await register('load-bad', { anomalies: { threshold: -1 } } as unknown as Record<
+      string,
+      never
+    >);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error?.message).toMatch(/metadata\.anomalies/);
   }, 120_000);
   afterAll(async () => {
     await app?.close();
@@ -250,9 +268,11 @@ describe('anomalies: detect, the scheduled job and its flags', () => {
       expect(result.flagged).toBe(2);
     }
     const versionId = (await api.models.get.query({ name: 'load-linear', version: 1 })).id;
-    // The earlier spike too, scored twice as well.
-    await scoreVersionHour(deps, projectId, versionId, new Date(endHour - SPIKE * HOUR));
-    await scoreVersionHour(deps, projectId, versionId, new Date(endHour - SPIKE * HOUR));
+    // The earlier spike too, scored twice at the same time: still one row (the unique constraint).
+    const twice = await Promise.all(
+      [0, 1].map(() => scoreVersionHour(deps, projectId, versionId, new Date(endHour - SPIKE * HOUR))),
+    );
+    expect(twice.map((t) => t.flagged)).toEqual([1, 1]);
 
     const first = await api.anomalies.list.query({ model: 'load-linear', limit: 2 });
     expect(first.items).toHaveLength(2);
@@ -282,8 +302,13 @@ describe('anomalies: detect, the scheduled job and its flags', () => {
     const bad = await failure(api.anomalies.list.query({ cursor: 'nope' }));
     expect(bad.code).toBe('BAD_REQUEST');
 
-    // Retention: flags of hours before the cut go, the later ones stay.
-    expect(await deps.flags.deleteBefore(new Date(endHour - 2 * HOUR))).toBe(1);
-    expect((await api.anomalies.list.query({})).items).toHaveLength(2);
+    // Retention (ANOMALY_RETENTION_DAYS=1): the flag of 30 hours ago goes, the last hour's stay.
+    const root = createAihubClient({ url: server.url, apiKey: server.adminKey });
+    expect((await root.maintenance.retention.mutate()).anomalyFlagsDeleted).toBe(1);
+    const left = await api.anomalies.list.query({});
+    expect(left.items.map((f) => `${f.entityId}@${(endHour - f.hour.getTime()) / HOUR}`).sort()).toEqual([
+      's1@1',
+      's2@1',
+    ]);
   });
 });

@@ -123,6 +123,4 @@ export interface AnomalyRepository {
   ): Promise<{ items: AnomalyFlag[]; nextCursor: string | null }>;
   /** Production, ready versions whose metadata has `anomalies` (every project). */
   optedInVersions(): Promise<{ projectId: string; versionId: string }[]>;
-  /** Deletes flags of hours before `before`; how many. */
-  deleteBefore(before: Date): Promise<number>;
 }

@@ -62,6 +62,8 @@ export interface RetentionPolicy {
   featuresDays: number;
   /** Prediction log (prediction_log): whole days older than this are dropped. */
   predictionLogDays: number;
+  /** Anomaly flags (anomaly_flags): flags of hours older than this are deleted. */
+  anomalyFlagsDays: number;
   /** The moment ages are measured from (now, except in tests). */
   now: Date;
 }
@@ -73,6 +75,7 @@ export interface RetentionResult {
   featurePartitionsDropped: string[];
   /** Names of the prediction log partitions dropped (one per UTC day). */
   predictionLogPartitionsDropped: string[];
+  anomalyFlagsDeleted: number;
   refresh: RefreshResult;
 }
 

@@ -41,6 +41,7 @@ export const retentionCommand: Command = {
       printFields({
         readingsDeleted: result.readingsDeleted,
         weatherDeleted: result.weatherDeleted,
+        anomalyFlagsDeleted: result.anomalyFlagsDeleted,
         hourlyBucketsRefreshed: result.refresh.hourlyBuckets,
         dailyBucketsRefreshed: result.refresh.dailyBuckets,
       });

@@ -78,6 +78,7 @@ export const RetentionResult = z.object({
   weatherDeleted: z.number().int(),
   featurePartitionsDropped: z.array(z.string()),
   predictionLogPartitionsDropped: z.array(z.string()),
+  anomalyFlagsDeleted: z.number().int(),
   refresh: RefreshResult,
 });
 

@@ -1,6 +1,7 @@
 import type { RetentionPolicy, RetentionResult } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
+import { deleteFlagsBeforeSql } from '../sql/anomalies.js';
 import { refreshAggregates } from './refresh.js';
 import { dropExpiredFeatureHistory, dropExpiredPredictionLog } from './served-history.js';
 
@@ -26,7 +27,7 @@ async function deleteInBatches(
 
 /**
  * Deletes readings and weather older than the policy and drops the expired day partitions of the
- * served-feature history and of the prediction log, then refreshes the aggregates: the delete triggers invalidated every
+ * served-feature history and of the prediction log, deletes old anomaly flags, then refreshes the aggregates: the delete triggers invalidated every
  * affected bucket, so aggregates end up describing exactly what remains.
  */
 export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Promise<RetentionResult> {
@@ -51,8 +52,19 @@ export async function applyRetention(pool: pg.Pool, policy: RetentionPolicy): Pr
       new Date(policy.now.getTime() - policy.predictionLogDays * DAY_MS),
       policy.now,
     );
+    // Flags only (few rows per hour): one statement, not batches.
+    const anomalyFlags = await pool.query(deleteFlagsBeforeSql, [
+      new Date(policy.now.getTime() - policy.anomalyFlagsDays * DAY_MS),
+    ]);
     const refresh = await refreshAggregates(pool);
-    return { readingsDeleted, weatherDeleted, featurePartitionsDropped, predictionLogPartitionsDropped, refresh };
+    return {
+      readingsDeleted,
+      weatherDeleted,
+      featurePartitionsDropped,
+      predictionLogPartitionsDropped,
+      anomalyFlagsDeleted: anomalyFlags.rowCount ?? 0,
+      refresh,
+    };
   } catch (error) {
     translateDbError(error);
   }

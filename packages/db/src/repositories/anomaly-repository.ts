@@ -7,13 +7,7 @@ import {
 } from '@aihub/core';
 import type pg from 'pg';
 import { connectOrThrow, translateDbError } from '../errors.js';
-import {
-  deleteFlagsBeforeSql,
-  deleteScoredFlagsSql,
-  insertFlagsSql,
-  listFlagsSql,
-  optedInVersionsSql,
-} from '../sql/anomalies.js';
+import { deleteScoredFlagsSql, insertFlagsSql, listFlagsSql, optedInVersionsSql } from '../sql/anomalies.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -117,10 +111,5 @@ export class PgAnomalyRepository implements AnomalyRepository {
       .query<{ project_id: string; version_id: string }>(optedInVersionsSql)
       .catch(translateDbError);
     return result.rows.map((r) => ({ projectId: r.project_id, versionId: r.version_id }));
-  }
-
-  async deleteBefore(before: Date): Promise<number> {
-    const result = await this.pool.query(deleteFlagsBeforeSql, [before]).catch(translateDbError);
-    return result.rowCount ?? 0;
   }
 }

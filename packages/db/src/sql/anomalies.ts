@@ -39,4 +39,5 @@ export const optedInVersionsSql = `
      AND metadata ? 'anomalies' AND metadata->'anomalies' NOT IN ('false'::jsonb, 'null'::jsonb)
    ORDER BY project_id, id`;
 
+// Retention (applyRetention): flags of hours before the cutoff.
 export const deleteFlagsBeforeSql = `DELETE FROM anomaly_flags WHERE hour < $1`;
