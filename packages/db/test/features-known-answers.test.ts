@@ -337,6 +337,43 @@ describe('offline features: known answers', () => {
     expect(await rows(main, ['lag_1h'], [])).toEqual([]);
   });
 
+  it('returns a spine of 20,000+ rows (sorted by entity and split between two connections) in spine order', async () => {
+    // Three entities with one reading per hour for 48 hours, value = 1000 * entity + hour, so
+    // lag_1h as of hour h (h = 1..48) is 1000 * entity + h - 1; hour 0 and hour 49 have nothing
+    // before them (null). The spine is 20,001 rows in a shuffled order, duplicates included.
+    const project = await createProject('ka-large-spine');
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const readings: Reading[] = [];
+    for (let e = 0; e < 3; e++) {
+      for (let h = 0; h < 48; h++) {
+        readings.push([
+          `e${e}`,
+          'load',
+          new Date(start + h * 3_600_000 + 60_000).toISOString(),
+          1000 * e + h,
+        ]);
+      }
+    }
+    await upsertReadings(project, readings);
+    await refresh(project);
+    const spine: [string, string][] = [];
+    const expected: (number | null)[][] = [];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed;
+    };
+    for (let i = 0; i < 20_001; i++) {
+      const e = next() % 3;
+      const h = next() % 50; // 0..49
+      spine.push([`e${e}`, new Date(start + h * 3_600_000 + (next() % 3_600_000)).toISOString()]);
+      expected.push([h >= 1 && h <= 48 ? 1000 * e + h - 1 : null]);
+    }
+    const result = await rows(project, ['lag_1h'], spine);
+    expect(result.map((r) => [r.entityId, r.asOf.toISOString()])).toEqual(spine);
+    expect(result.map((r) => r.values)).toEqual(expected);
+  });
+
   it('handles an empty last hour: null lag/min/max/delta/zscore, count 0, rolling over what remains', async () => {
     // H = 2026-01-15T08:00Z; [07,08) is empty.
     await expectVector(main, 'meter-1', '2026-01-15T08:00:00.000Z', {
@@ -976,8 +1013,8 @@ describe('SQL views of the predefined sets agree with the offline retrieval (on 
       compared += group.length;
     }
     // Not vacuous: main (4 entities, 2 metrics of meter-1), other, late (2 metrics), weather (2),
-    // calendar (2) are all there, over most of the windows' hours.
-    expect(groups.size).toBe(7);
+    // calendar (2) and the large spine's project are all there, over most of the windows' hours.
+    expect(groups.size).toBe(8);
     expect(compared).toBeGreaterThan(5_000);
     const nonNull = (f: string) => rows.rows.filter((r) => r[f] !== null).length;
     for (const f of features) expect(nonNull(f), f).toBeGreaterThan(0);

@@ -30,7 +30,16 @@ function toFeatureRow(row: FeatureQueryRow, width: number, includeLabel: boolean
 const PARALLEL_MIN_ROWS = 20_000;
 const PARALLEL_PARTS = 2;
 
-/** Point-in-time feature vectors for an explicit spine, in spine order. Bounded: for interactive use. */
+/**
+ * Point-in-time feature vectors for an explicit spine, in spine order. Bounded: for interactive use.
+ *
+ * The query probes the aggregates in (entity, as_of) order (see spineSql), so consecutive probes
+ * read neighbouring index and heap pages, mostly already in shared buffers; a random spine probed
+ * in its own order reads most pages from the OS again (about a third of the CPU time at 100k rows
+ * over a year of 1000 entities). For the same reason a large spine is split between the two
+ * connections by entity (sorted, then cut in halves) rather than by position: each backend then
+ * reads its own half of the entities' pages.
+ */
 export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineRequest): Promise<FeatureRow[]> {
   const specs = request.features.map(parseFeature);
   if (request.spine.length === 0) return [];
@@ -46,11 +55,27 @@ export async function retrieveOfflineFeatures(pool: pg.Pool, request: OfflineReq
   };
   try {
     if (request.spine.length < PARALLEL_MIN_ROWS) return await run(request.spine);
-    const size = Math.ceil(request.spine.length / PARALLEL_PARTS);
-    const parts = Array.from({ length: PARALLEL_PARTS }, (_, i) =>
-      request.spine.slice(i * size, (i + 1) * size),
+    const spine = request.spine;
+    const order = spine.map((_, i) => i);
+    const times = spine.map((s) => s.asOf.getTime());
+    order.sort((a, b) => {
+      const x = (spine[a] as (typeof spine)[number]).entityId;
+      const y = (spine[b] as (typeof spine)[number]).entityId;
+      return x < y ? -1 : x > y ? 1 : (times[a] as number) - (times[b] as number);
+    });
+    const size = Math.ceil(order.length / PARALLEL_PARTS);
+    const parts = Array.from({ length: PARALLEL_PARTS }, (_, i) => order.slice(i * size, (i + 1) * size));
+    const results = await Promise.all(
+      parts.map((part) => run(part.map((i) => spine[i] as (typeof spine)[number]))),
     );
-    return (await Promise.all(parts.map(run))).flat();
+    const out = new Array<FeatureRow>(spine.length);
+    parts.forEach((part, p) => {
+      const rows = results[p] as FeatureRow[];
+      part.forEach((index, k) => {
+        out[index] = rows[k] as FeatureRow;
+      });
+    });
+    return out;
   } catch (error) {
     translateDbError(error);
   }

@@ -12,7 +12,11 @@ import type { FeatureSpec, WeatherField } from '@aihub/core';
  */
 
 export type SpineSql =
-  /** $3 text[] entity ids, $4 timestamptz[] as-of times; rows come back in this order. */
+  /**
+   * $3 text[] entity ids, $4 timestamptz[] as-of times; rows come back in this order. The spine is
+   * probed sorted by (entity, as_of): neighbouring probes then read the same index and heap pages
+   * (a random order reads most of them from the OS again, about a third of the time at 100k rows).
+   */
   | { kind: 'explicit' }
   /**
    * $3 text[] entity ids, $4 timestamptz[] every whole hour. Not sorted (exports do not need an
@@ -27,7 +31,8 @@ export type SpineSql =
 function spineSql(spine: SpineSql): string {
   if (spine.kind === 'explicit') {
     return `SELECT s.ord, s.entity_id, s.as_of
-              FROM unnest($3::text[], $4::timestamptz[]) WITH ORDINALITY AS s(entity_id, as_of, ord)`;
+              FROM unnest($3::text[], $4::timestamptz[]) WITH ORDINALITY AS s(entity_id, as_of, ord)
+             ORDER BY s.entity_id, s.as_of`;
   }
   return `SELECT e.entity_id, g.as_of
             FROM unnest($3::text[]) AS e(entity_id)
