@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@aihub/db/testing';
+import { createS3Client } from '@aihub/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedOutput, makeTestModels } from '../../apps/server/test/support/test-models.js';
 import {
@@ -25,14 +26,22 @@ describe('end to end: registered ONNX models served by `aihub predict`', () => {
   let server: ServerProcess;
   let cli: (args: string[]) => Promise<CliResult>;
   let dir: string;
+  const env = () => ({
+    DATABASE_URL: database.url,
+    AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey,
+    EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '4',
+  });
+  const connect = async () => {
+    const run = await isolatedCli();
+    cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
+  };
   // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary CLI JSON
   const json = (args: string[]) => jsonCommand(cli)(args) as Promise<any>;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    server = await spawnServer({ DATABASE_URL: database.url, AIHUB_BOOTSTRAP_ADMIN_KEY: adminKey });
-    const run = await isolatedCli();
-    cli = (args) => run([...args, '--url', server.url], { AIHUB_API_KEY: adminKey });
+    server = await spawnServer(env());
+    await connect();
     dir = await mkdtemp(join(tmpdir(), 'aihub-predict-'));
     for (const [name, bytes] of Object.entries(makeTestModels()))
       await writeFile(join(dir, `${name}.onnx`), bytes);
@@ -134,4 +143,94 @@ describe('end to end: registered ONNX models served by `aihub predict`', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/blob v1 is a 'other' artifact: only ONNX models can be served/);
   });
+
+  it('`aihub predict batch --wait` writes the predictions of a spine to Parquet; `batches download` verifies it', async () => {
+    const hour = Math.floor(Date.now() / HOUR) * HOUR;
+    const spine = [
+      'entity_id,as_of',
+      ...[1, 2, 3].flatMap((h) => ['m1', 'm2'].map((e) => `${e},${new Date(hour - h * HOUR).toISOString()}`)),
+    ];
+    await writeFile(join(dir, 'spine.csv'), `${spine.join('\n')}\n`);
+    const done = await json([
+      'predict',
+      'batch',
+      'load-forecast@production',
+      '--spine',
+      join(dir, 'spine.csv'),
+      '--features',
+      '--wait',
+    ]);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      rowsWritten: 6,
+      totalRows: 6,
+      model: { name: 'load-forecast', version: 1 },
+    });
+    const listed = await cli(['batches', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`${done.id}\\s+succeeded\\s+load-forecast@1\\s+6/6`));
+    const shown = await cli(['batches', 'show', done.id]);
+    expect(shown.stdout).toMatch(/model\s+load-forecast v1 \(/);
+    const file = join(dir, 'batch.parquet');
+    const downloaded = await cli(['batches', 'download', done.id, '--output', file]);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
+    expect(downloaded.stdout).toContain(`sha256 ${done.sha256} verified`);
+    expect((await stat(file)).size).toBe(done.bytes);
+    expect((await readFile(file)).subarray(0, 4).toString()).toBe('PAR1');
+    // Bad input: a clear message naming the field, exit code non-zero.
+    const refused = await cli([
+      'predict',
+      'batch',
+      'load-forecast@production',
+      '--start',
+      new Date(hour).toISOString(),
+      '--end',
+      new Date(hour - HOUR).toISOString(),
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/range\.end: start must be before end/);
+  });
+
+  it('a server killed mid-batch: on restart the batch is failed and leaves no object and no unfinished upload', async () => {
+    const started = await json([
+      'predict',
+      'batch',
+      'load-forecast@production',
+      '--start',
+      new Date(Date.now() - 10 * 8760 * HOUR).toISOString(),
+      '--end',
+      new Date().toISOString(),
+    ]);
+    expect(started.status).toBe('queued');
+    for (let i = 0; ; i++) {
+      const now = await json(['batches', 'show', started.id]);
+      if (now.status === 'running' && now.rowsWritten > 0) break;
+      expect(now.status).not.toMatch(/succeeded|failed|cancelled/);
+      expect(i).toBeLessThan(300);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    server.child.kill('SIGKILL');
+    await server.stop();
+    server = await spawnServer(env());
+    await connect();
+    let failed = await json(['batches', 'show', started.id]);
+    for (let i = 0; failed.status === 'running' && i < 300; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      failed = await json(['batches', 'show', started.id]);
+    }
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('process killed or lost');
+    const s3 = createS3Client({
+      endpoint: process.env.S3_ENDPOINT as string,
+      region: process.env.S3_REGION ?? 'us-east-1',
+      accessKey: process.env.S3_ACCESS_KEY as string,
+      secretKey: process.env.S3_SECRET_KEY as string,
+    });
+    const prefix = `${failed.projectId}/predictions/${started.id}/`;
+    const left: string[] = [];
+    for await (const item of s3.listObjectsV2('aihub-exports', prefix, true))
+      if (item.name) left.push(item.name);
+    for await (const item of s3.listIncompleteUploads('aihub-exports', prefix, true))
+      if (item.key) left.push(item.key);
+    expect(left).toEqual([]);
+  }, 120_000);
 });

@@ -106,7 +106,9 @@ describe("the README's CLI blocks, run as written against a running server", () 
     // The downloads the README promises are there, under the names it gives, and nothing else beside them.
     const files = await readdir(dir);
     expect(files).toContain('dl.onnx');
-    expect(files.filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+    // The export (under its own name) and the prediction batch.
+    expect(files.filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
+    expect(files).toContain('predictions.parquet');
     expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
     expect(await readFile(join(dir, 'dl.onnx'))).toEqual(await readFile(join(repo, 'examples/model.onnx')));
   });

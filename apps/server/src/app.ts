@@ -8,6 +8,7 @@ import {
   PgExportRepository,
   PgFeatureStore,
   PgMaterializationRepository,
+  PgPredictionBatchRepository,
   PgServedFeatureHistory,
   PrismaApiKeyRepository,
   PrismaFeatureSetRepository,
@@ -131,6 +132,15 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       metrics.predictionLog,
     ),
   };
+  const predictionBatches = {
+    batches: new PgPredictionBatchRepository(db.pool),
+    objects: exports.objects,
+    models: registry.models,
+    cache: predictions.cache,
+    downloadUrlTtlSeconds: exports.downloadUrlTtlSeconds,
+    heartbeatTimeoutMs: exports.heartbeatTimeoutMs,
+    timeoutMs: exports.timeoutMs,
+  };
   const announcements = new ModelAnnouncements(
     env.DATABASE_URL,
     (projectId, versionId) => warmAnnounced(registry.models, predictions.cache, projectId, versionId),
@@ -155,6 +165,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     featureSets,
     online,
     exports,
+    predictionBatches,
     metrics,
     registry,
     drift,
@@ -183,6 +194,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     logger,
     registry,
     predictions,
+    predictionBatches,
     drift,
     anomalies,
     featureStore,

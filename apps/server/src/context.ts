@@ -14,6 +14,7 @@ import type { ExportDeps } from './exports/export-runner.js';
 import type { Metrics } from './observability/metrics.js';
 import { type RequestRecord, requestRecordOf } from './observability/request-record.js';
 import type { OnlineDeps } from './online/materialize.js';
+import type { PredictionBatchDeps } from './predictions/batch-runner.js';
 import type { ModelCache } from './predictions/model-cache.js';
 import type { PredictionLog } from './predictions/prediction-log.js';
 import type { ModelRegistryDeps } from './registry/service.js';
@@ -34,6 +35,7 @@ export interface AppDeps {
   jobs: {
     requestRefresh(): Promise<void>;
     requestExport(exportId: string): Promise<void>;
+    requestPredictionBatch(batchId: string): Promise<void>;
     requestMaterialize(projectId: string): Promise<void>;
   };
   /** Online serving: the Redis store, the materialization registry and their settings. */
@@ -52,6 +54,8 @@ export interface AppDeps {
   registry: ModelRegistryDeps;
   /** Served predictions: the loaded-model cache of this process. */
   predictions: { cache: ModelCache; log: PredictionLog };
+  /** Batch predictions: records in PostgreSQL, files in the exports bucket. */
+  predictionBatches: PredictionBatchDeps;
   /** Feature drift of models: reports, and the registry and exports they read. */
   drift: DriftDeps;
   /** Anomaly flags of the scheduled job, and what scoring reads. */

@@ -11,6 +11,11 @@ import { type ExportDeps, runExport, sweepDeadExports } from './exports/export-r
 import { type ModelRegistryDeps, sweepAbandonedUploads } from './registry/service.js';
 import type { Metrics } from './observability/metrics.js';
 import { type OnlineDeps, runDueMaterializations } from './online/materialize.js';
+import {
+  type PredictionBatchDeps,
+  runPredictionBatch,
+  sweepDeadPredictionBatches,
+} from './predictions/batch-runner.js';
 
 /*
  * Durable background jobs on pg-boss: jobs live in PostgreSQL (schema pgboss), survive restarts,
@@ -24,12 +29,15 @@ export const EXPORT_QUEUE = 'feature-exports';
 export const UPLOAD_SWEEP_QUEUE = 'storage-upload-sweep';
 export const DRIFT_QUEUE = 'feature-drift';
 export const ANOMALY_QUEUE = 'anomaly-scoring';
+export const PREDICTION_BATCH_QUEUE = 'prediction-batches';
 
 export interface Jobs {
   /** Asks for an aggregate refresh soon; requests while one is queued collapse into it. */
   requestRefresh(): Promise<void>;
   /** Queues the job of an export record (status queued). */
   requestExport(exportId: string): Promise<void>;
+  /** Queues the job of a prediction batch record (status queued). */
+  requestPredictionBatch(batchId: string): Promise<void>;
   /** Asks for a materialization run soon; with a project, flags its registrations as changed first (new weather rows). Without one: Redis came back and may have restarted empty. */
   requestMaterialize(projectId?: string): Promise<void>;
   stop(): Promise<void>;
@@ -41,6 +49,7 @@ export interface JobDeps {
   featureSets: FeatureSetRepository;
   online: OnlineDeps;
   exports: ExportDeps;
+  predictionBatches: PredictionBatchDeps;
   metrics: Metrics;
   registry: ModelRegistryDeps;
   drift: DriftDeps;
@@ -79,15 +88,18 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
     retryLimit: 0,
     expireInSeconds: env.EXPORT_TIMEOUT_SECONDS + 300,
   };
-  const existing = await boss.getQueue(EXPORT_QUEUE);
-  if (!existing) await boss.createQueue(EXPORT_QUEUE, exportQueue);
-  else if (existing.expireInSeconds !== exportQueue.expireInSeconds)
-    await boss.updateQueue(EXPORT_QUEUE, exportQueue);
+  // Prediction batches are jobs of the same kind, with the same deadline.
+  for (const name of [EXPORT_QUEUE, PREDICTION_BATCH_QUEUE]) {
+    const queue = { ...exportQueue, name };
+    const existing = await boss.getQueue(name);
+    if (!existing) await boss.createQueue(name, queue);
+    else if (existing.expireInSeconds !== queue.expireInSeconds) await boss.updateQueue(name, queue);
+  }
   // Aborted on stop: running exports end now, recorded failed with this reason, not left `running`.
   const shutdown = new AbortController();
   const workers = env.AIHUB_WORKERS
     ? await startWorkers(boss, env, pool, logger, deps, shutdown.signal)
-    : { stop: () => {}, refresh: [], exports: [], materialize: [] };
+    : { stop: () => {}, refresh: [], exports: [], batches: [], materialize: [] };
   // Workers poll every second; a job sent by this process wakes this process's idle workers at once.
   const wake = (ids: readonly string[]) => {
     for (const id of ids) boss.notifyWorker(id);
@@ -109,6 +121,10 @@ export async function startJobs(env: Env, pool: Db['pool'], logger: Logger, deps
     async requestExport(exportId) {
       await boss.send(EXPORT_QUEUE, { exportId });
       wake(workers.exports);
+    },
+    async requestPredictionBatch(batchId) {
+      await boss.send(PREDICTION_BATCH_QUEUE, { batchId });
+      wake(workers.batches);
     },
     async requestMaterialize(projectId) {
       if (projectId !== undefined) await deps.online.materializations.markChanged(projectId);
@@ -132,7 +148,7 @@ async function startWorkers(
   logger: Logger,
   deps: JobDeps,
   signal: AbortSignal,
-): Promise<{ stop(): void; refresh: string[]; exports: string[]; materialize: string[] }> {
+): Promise<{ stop(): void; refresh: string[]; exports: string[]; batches: string[]; materialize: string[] }> {
   // Every job's failure is counted (pg-boss records it too, but nothing else would show it).
   const counted =
     <T>(queue: string, handler: (jobs: T) => Promise<void>) =>
@@ -218,6 +234,18 @@ async function startWorkers(
       ),
     );
   }
+  const batchWorkers: string[] = [];
+  for (let i = 0; i < env.EXPORT_CONCURRENCY; i++) {
+    batchWorkers.push(
+      await boss.work<{ batchId: string }>(
+        PREDICTION_BATCH_QUEUE,
+        { pollingIntervalSeconds: 1 },
+        counted(PREDICTION_BATCH_QUEUE, async ([job]) => {
+          if (job) await runPredictionBatch(deps, job.data.batchId, logger, signal);
+        }),
+      ),
+    );
+  }
   // Unfinished multipart uploads older than the limit (their process was killed) are aborted in
   // both buckets; the store keeps their parts otherwise.
   await boss.work(
@@ -238,6 +266,9 @@ async function startWorkers(
     await sweepDeadExports(deps.exports, logger).catch((error: unknown) =>
       logger.warn({ err: error }, 'export sweep failed'),
     );
+    await sweepDeadPredictionBatches(deps.predictionBatches, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'prediction batch sweep failed'),
+    );
     await sweepAbandonedUploads(deps.registry, logger).catch((error: unknown) =>
       logger.warn({ err: error }, 'upload sweep failed'),
     );
@@ -250,6 +281,7 @@ async function startWorkers(
     stop: () => clearInterval(timer),
     refresh: [refreshWorker],
     exports: exportWorkers,
+    batches: batchWorkers,
     materialize: [materializeWorker],
   };
 }

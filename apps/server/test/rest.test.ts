@@ -181,8 +181,11 @@ describe('REST routes and the OpenAPI document', () => {
         r.method === 'POST' || r.method === 'PUT' ? { body: r.example?.body ?? {} } : {},
       );
       answered.set(`${r.method} ${r.path}`, response);
-      if (r.procedure === 'features.cancelExport' && response.status === 409) {
-        // The example export finished before the cancel arrived: documented as CONFLICT.
+      if (
+        (r.procedure === 'features.cancelExport' || r.procedure === 'predictions.cancelBatch') &&
+        response.status === 409
+      ) {
+        // The example job finished before the cancel arrived: documented as CONFLICT.
         expectDocumented(r, 409, response.json);
         continue;
       }
@@ -195,6 +198,11 @@ describe('REST routes and the OpenAPI document', () => {
         const id = response.json.id as string;
         ids['features.exportGet'] = { export_id: id };
         ids['features.cancelExport'] = { export_id: id };
+      }
+      if (r.procedure === 'predictions.batch') {
+        const id = response.json.id as string;
+        ids['predictions.batchGet'] = { batch_id: id };
+        ids['predictions.cancelBatch'] = { batch_id: id };
       }
       if (r.procedure === 'models.register') {
         const upload = response.json.upload as { path: string };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { SpineRow } from './feature-store-port.js';
 import type { ExportStatistics, FeatureStatistics } from './feature-statistics.js';
+import type { SpineRow } from './feature-store-port.js';
 
 /*
  * Training-set exports: a durable job that streams a spine's feature rows into one Parquet object.
@@ -10,6 +10,20 @@ import type { ExportStatistics, FeatureStatistics } from './feature-statistics.j
 export const ExportStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type ExportStatus = z.infer<typeof ExportStatusSchema>;
 
+/** The rows of an export or a prediction batch: a range (entities x hours) or a stored spine. */
+export const RowSourceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('range'),
+    /** null: every entity with readings of the metric, resolved when the export was created. */
+    entityIds: z.array(z.string()).nullable(),
+    resolvedEntities: z.number().int(),
+    start: z.iso.datetime(),
+    end: z.iso.datetime(),
+  }),
+  z.object({ kind: z.literal('spine'), rows: z.number().int() }),
+]);
+export type RowSource = z.infer<typeof RowSourceSchema>;
+
 /** The exact request, stored with the record (the spine itself is stored apart). */
 export const ExportParamsSchema = z.object({
   featureSet: z.string(),
@@ -17,17 +31,7 @@ export const ExportParamsSchema = z.object({
   metric: z.string(),
   features: z.array(z.string()),
   includeLabel: z.boolean(),
-  source: z.discriminatedUnion('kind', [
-    z.object({
-      kind: z.literal('range'),
-      /** null: every entity with readings of the metric, resolved when the export was created. */
-      entityIds: z.array(z.string()).nullable(),
-      resolvedEntities: z.number().int(),
-      start: z.iso.datetime(),
-      end: z.iso.datetime(),
-    }),
-    z.object({ kind: z.literal('spine'), rows: z.number().int() }),
-  ]),
+  source: RowSourceSchema,
 });
 export type ExportParams = z.infer<typeof ExportParamsSchema>;
 

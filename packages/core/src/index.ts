@@ -13,6 +13,7 @@ export * from './input-safety.js';
 export * from './model-ref.js';
 export * from './online.js';
 export * from './ports.js';
+export * from './prediction-batches.js';
 export * from './prefetch.js';
 export * from './registry.js';
 export * from './registry-rules.js';

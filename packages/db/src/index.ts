@@ -26,6 +26,7 @@ export { PrismaApiKeyRepository } from './repositories/api-key-repository.js';
 export { PgAnomalyRepository } from './repositories/anomaly-repository.js';
 export { PgDriftRepository } from './repositories/drift-repository.js';
 export { PgExportRepository } from './repositories/export-repository.js';
+export { PgPredictionBatchRepository } from './repositories/prediction-batch-repository.js';
 export { PrismaFeatureSetRepository } from './repositories/feature-set-repository.js';
 export { PgMaterializationRepository } from './repositories/materialization-repository.js';
 export { PgModelRegistryRepository } from './repositories/model-registry-repository.js';

@@ -6,8 +6,23 @@ import { parseCommandArgs, parseCount, parseTime, requireValue } from '../parse.
 import { parseSetRef, spineOrRange } from './features.js';
 import { downloadVerified, outputPath } from './models-transfer.js';
 
-type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type ExportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 const FINISHED = new Set<ExportStatus>(['succeeded', 'failed', 'cancelled']);
+
+/** Follows a durable job (export, prediction batch) until it finishes, with a progress bar on a terminal. */
+export async function followJob<
+  T extends { status: ExportStatus; rowsWritten: number; totalRows: number | null },
+>(label: string, started: T, get: () => Promise<T>): Promise<T> {
+  const bar = progressBar(label);
+  let current = started;
+  while (!FINISHED.has(current.status)) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    current = await get();
+    bar.update(current.rowsWritten, current.totalRows ?? 0);
+  }
+  bar.finish();
+  return current;
+}
 
 export const featuresExportCommand: Command = {
   name: 'features export',
@@ -42,13 +57,8 @@ export const featuresExportCommand: Command = {
     });
     if (!json) printWarnings(started.warnings); // with --json they are in the record, and stderr stays JSON
     if (values.wait) {
-      const bar = progressBar(`exporting ${started.id}`);
-      while (!FINISHED.has(started.status)) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        started = await client.features.exportGet.query({ id: started.id });
-        bar.update(started.rowsWritten, started.totalRows ?? 0);
-      }
-      bar.finish();
+      const { id } = started;
+      started = await followJob(`exporting ${id}`, started, () => client.features.exportGet.query({ id }));
     }
     if (json) return printJson(started);
     if (values.quiet) {

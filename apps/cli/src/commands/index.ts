@@ -2,6 +2,13 @@
 import type { Command } from '../command.js';
 import { anomaliesDetectCommand, anomaliesListCommand } from './anomalies.js';
 import {
+  batchesCancelCommand,
+  batchesDownloadCommand,
+  batchesListCommand,
+  batchesShowCommand,
+  predictBatchCommand,
+} from './batches.js';
+import {
   exportsCancelCommand,
   exportsDownloadCommand,
   exportsListCommand,
@@ -60,9 +67,15 @@ export const commands: readonly Command[] = [
   modelsHistoryCommand,
   modelsDownloadCommand,
   modelsVerifyCommand,
+  // Before `predict`, which would otherwise take `batch` for its model.
+  predictBatchCommand,
   predictCommand,
   anomaliesDetectCommand,
   anomaliesListCommand,
+  batchesListCommand,
+  batchesShowCommand,
+  batchesDownloadCommand,
+  batchesCancelCommand,
   ...ingestCommands,
   entitiesListCommand,
   aggregatesRefreshCommand,

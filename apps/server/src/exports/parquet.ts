@@ -62,7 +62,7 @@ function withUtcTimestamps(footer: Buffer, columns: ReadonlySet<string>): Buffer
 }
 
 /** Makes the envelope writer write its footer through withUtcTimestamps. */
-function writeUtcTimestamps(envelope: ParquetEnvelopeWriter, columns: ReadonlySet<string>) {
+export function writeUtcTimestamps(envelope: ParquetEnvelopeWriter, columns: ReadonlySet<string>) {
   const writeFooter = envelope.writeFooter.bind(envelope);
   envelope.writeFooter = (userMetadata) => {
     // writeFooter encodes the footer and hands it, synchronously, to one writeSection call.

@@ -1,6 +1,7 @@
 import { EntityIdSchema, ModelVersionRefTextSchema, TimestampInputSchema } from '@aihub/core';
 import { z } from 'zod';
 import { readerProcedure } from '../trpc.js';
+import { predictionBatchProcedures } from './batch.js';
 import { DEFAULT_SAMPLES, explain, MAX_SAMPLES } from './explain.js';
 import { predict } from './predict.js';
 
@@ -39,4 +40,6 @@ export const predictionsRouter = {
   explain: readerProcedure
     .input(ExplainInput)
     .query(({ ctx, input }) => explain(ctx.deps, ctx.principal.project.id, input, ctx.log)),
+
+  ...predictionBatchProcedures,
 };

@@ -9,6 +9,7 @@ import {
   FeatureDriftSchema,
   FeatureSetSchema,
   ModelStageSchema,
+  PredictionBatchParamsSchema,
   ProjectSchema,
   RegistrationStatusSchema,
   RoleSchema,
@@ -191,6 +192,39 @@ export const FeatureExport = z.object({
 export const ExportPage = z.object({ items: z.array(FeatureExport), nextCursor: z.string().nullable() });
 export const ExportDetail = FeatureExport.extend({
   statistics: ExportStatisticsSchema.nullable(),
+  downloadUrl: z
+    .string()
+    .nullable()
+    .meta({ description: 'Presigned GET URL of the Parquet file (succeeded only)' }),
+  expiresAt: date.nullable(),
+});
+
+export const PredictionBatch = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  status: ExportStatusSchema,
+  model: z
+    .object({ id: z.string(), name: z.string(), version: z.number().int() })
+    .meta({ description: 'The version the batch runs, resolved when it was created' }),
+  params: PredictionBatchParamsSchema,
+  rowsWritten: z.number().int(),
+  totalRows: z.number().int().nullable(),
+  bytes: z.number().int().nullable(),
+  sha256: z.string().nullable(),
+  objectKey: z.string().nullable(),
+  error: z.string().nullable(),
+  warnings: z.array(z.string()),
+  createdBy: z.string(),
+  createdAt: date,
+  startedAt: date.nullable(),
+  finishedAt: date.nullable(),
+  heartbeatAt: date.nullable(),
+});
+export const PredictionBatchPage = z.object({
+  items: z.array(PredictionBatch),
+  nextCursor: z.string().nullable(),
+});
+export const PredictionBatchDetail = PredictionBatch.extend({
   downloadUrl: z
     .string()
     .nullable()

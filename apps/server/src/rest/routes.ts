@@ -64,6 +64,11 @@ const exportId: PathParam = {
   description: 'Export id (uuid)',
   example: '00000000-0000-4000-8000-000000000000',
 };
+const batchId: PathParam = {
+  field: 'id',
+  description: 'Prediction batch id (uuid)',
+  example: '00000000-0000-4000-8000-000000000000',
+};
 
 const spineExample = [
   { entityId: 'meter-1', asOf: '2026-03-01T12:00:00Z' },
@@ -410,6 +415,45 @@ export const REST_ROUTES: readonly RestRoute[] = [
     params: { model_id: { field: 'model', description: modelId.description, example: 'load-forecast@2' } },
     answer: answers.Explanation,
     example: { query: { entityId: 'meter-1', asOf: '2026-03-01T12:00:00Z' } },
+  },
+  {
+    method: 'POST',
+    path: '/ai/models/{model_id}/batch',
+    procedure: 'predictions.batch',
+    summary:
+      'Start a batch prediction over a spine or a range (a durable job writing Parquet; answers its record, status queued)',
+    params: { model_id: { field: 'model', description: modelId.description, example: 'load-forecast@1' } },
+    answer: answers.PredictionBatch,
+    example: {
+      body: {
+        range: { start: '2026-03-01T00:00:00Z', end: '2026-03-02T00:00:00Z' },
+        includeFeatures: false,
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/ai/predictions/batches',
+    procedure: 'predictions.batches',
+    summary: 'Prediction batches, newest first (cursor pages)',
+    answer: answers.PredictionBatchPage,
+    example: { query: { model: 'load-forecast', limit: '20' } },
+  },
+  {
+    method: 'GET',
+    path: '/ai/predictions/batches/{batch_id}',
+    procedure: 'predictions.batchGet',
+    summary: 'One prediction batch; a succeeded one with a presigned download URL',
+    params: { batch_id: batchId },
+    answer: answers.PredictionBatchDetail,
+  },
+  {
+    method: 'POST',
+    path: '/ai/predictions/batches/{batch_id}/cancel',
+    procedure: 'predictions.cancelBatch',
+    summary: 'Stop a queued or running prediction batch (409 once finished)',
+    params: { batch_id: batchId },
+    answer: answers.PredictionBatch,
   },
   {
     method: 'GET',

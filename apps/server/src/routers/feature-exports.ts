@@ -6,6 +6,7 @@ import {
   type FeatureExport,
   FeatureSetNameSchema,
   MetricNameSchema,
+  type RowSource,
   rangeRowCount,
   TimestampInputSchema,
   VersionNumberSchema,
@@ -29,31 +30,102 @@ const MAX_EXPORT_ROWS = 1_000_000_000;
  */
 export const MAX_EXPORT_RANGE_HOURS = 1_000_000;
 
+/** A range of whole hours for some or all entities (exports and prediction batches). */
+export const RowRangeSchema = z
+  .object({
+    entityIds: z.array(EntityIdSchema).min(1).max(MAX_EXPORT_ENTITIES).optional(),
+    start: TimestampInputSchema,
+    end: TimestampInputSchema,
+  })
+  .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] });
+
+/** An inline spine (exports and prediction batches). */
+export const RowSpineSchema = z
+  .array(z.object({ entityId: EntityIdSchema, asOf: TimestampInputSchema }))
+  .max(MAX_EXPORT_SPINE_ROWS, `at most ${MAX_EXPORT_SPINE_ROWS} rows inline; use a range for more`);
+
+/** Refinement of an input taking a spine or a range: exactly one of the two. */
+export const exactlyOneSource = {
+  check: (input: { spine?: unknown; range?: unknown }) =>
+    (input.spine === undefined) !== (input.range === undefined),
+  params: { message: 'give exactly one of spine or range', path: ['range'] },
+};
+
 const ExportInputSchema = z
   .object({
     featureSet: FeatureSetNameSchema,
     version: VersionNumberSchema.optional(),
     metric: MetricNameSchema,
-    range: z
-      .object({
-        entityIds: z.array(EntityIdSchema).min(1).max(MAX_EXPORT_ENTITIES).optional(),
-        start: TimestampInputSchema,
-        end: TimestampInputSchema,
-      })
-      .refine((r) => r.start < r.end, { message: 'start must be before end', path: ['end'] })
-      .optional(),
-    spine: z
-      .array(z.object({ entityId: EntityIdSchema, asOf: TimestampInputSchema }))
-      .max(MAX_EXPORT_SPINE_ROWS, `at most ${MAX_EXPORT_SPINE_ROWS} rows inline; use a range for more`)
-      .optional(),
+    range: RowRangeSchema.optional(),
+    spine: RowSpineSchema.optional(),
     includeLabel: z.boolean().default(false),
   })
-  .refine((input) => (input.spine === undefined) !== (input.range === undefined), {
-    message: 'give exactly one of spine or range',
-    path: ['range'],
-  });
+  .refine(exactlyOneSource.check, exactlyOneSource.params);
 
-const idInput = z.object({ id: z.string().min(1) });
+export const idInput = z.object({ id: z.string().min(1) });
+
+/**
+ * The rows a spine or a range asks for, checked (known entities, at most MAX_EXPORT_RANGE_HOURS
+ * hours and MAX_EXPORT_ROWS rows) and counted, with the warnings of a range that is mostly empty.
+ */
+export async function resolveRowSource(
+  deps: AppDeps,
+  projectId: string,
+  request: {
+    metric: string;
+    features: readonly string[];
+    spine?: z.infer<typeof RowSpineSchema> | undefined;
+    range?: z.infer<typeof RowRangeSchema> | undefined;
+  },
+): Promise<{ source: RowSource; totalRows: number; warnings: string[] }> {
+  if (request.spine) {
+    await assertEntitiesExist(
+      deps,
+      projectId,
+      request.spine.map((s) => s.entityId),
+      'spine',
+    );
+    return {
+      source: { kind: 'spine', rows: request.spine.length },
+      totalRows: request.spine.length,
+      warnings: [],
+    };
+  }
+  const range = request.range as NonNullable<typeof request.range>;
+  const hours = wholeHourCount(range.start, range.end);
+  if (hours > MAX_EXPORT_RANGE_HOURS) {
+    const reason = `covers ${hours} hours; one export covers at most ${MAX_EXPORT_RANGE_HOURS}`;
+    throw DomainError.badRequest(`Invalid input: range: ${reason}`, { range: [reason] });
+  }
+  if (range.entityIds) await assertEntitiesExist(deps, projectId, range.entityIds, 'range.entityIds');
+  const entityIds =
+    range.entityIds ?? (await deps.featureStore.entitiesWithMetric(projectId, request.metric));
+  const totalRows = rangeRowCount({ entityIds, start: range.start, end: range.end });
+  if (totalRows > MAX_EXPORT_ROWS) {
+    throw DomainError.badRequest(
+      `range: ${totalRows} rows is over the ${MAX_EXPORT_ROWS} one export writes`,
+      {
+        range: [`at most ${MAX_EXPORT_ROWS} rows`],
+      },
+    );
+  }
+  const warnings = await rangeWarnings(deps, {
+    projectId,
+    metric: request.metric,
+    features: request.features,
+    entityIds,
+    start: range.start,
+    end: range.end,
+  });
+  const source: RowSource = {
+    kind: 'range',
+    entityIds: range.entityIds ?? null,
+    resolvedEntities: entityIds.length,
+    start: range.start.toISOString(),
+    end: range.end.toISOString(),
+  };
+  return { source, totalRows, warnings };
+}
 
 async function startExport(
   deps: AppDeps,
@@ -63,62 +135,18 @@ async function startExport(
   const { projectId } = principal;
   const set = await featureSetFor(deps, projectId, input.featureSet, input.version);
   await assertKnownMetric(deps, projectId, input.metric);
-  const common = { featureSet: set.name, version: set.version, metric: input.metric, features: set.features };
-  let params: ExportParams;
-  let totalRows: number;
-  let warnings: string[] = [];
-  if (input.spine) {
-    await assertEntitiesExist(
-      deps,
-      projectId,
-      input.spine.map((s) => s.entityId),
-      'spine',
-    );
-    params = {
-      ...common,
-      includeLabel: input.includeLabel,
-      source: { kind: 'spine', rows: input.spine.length },
-    };
-    totalRows = input.spine.length;
-  } else {
-    const range = input.range as NonNullable<typeof input.range>;
-    const hours = wholeHourCount(range.start, range.end);
-    if (hours > MAX_EXPORT_RANGE_HOURS) {
-      const reason = `covers ${hours} hours; one export covers at most ${MAX_EXPORT_RANGE_HOURS}`;
-      throw DomainError.badRequest(`Invalid input: range: ${reason}`, { range: [reason] });
-    }
-    if (range.entityIds) await assertEntitiesExist(deps, projectId, range.entityIds, 'range.entityIds');
-    const entityIds =
-      range.entityIds ?? (await deps.featureStore.entitiesWithMetric(projectId, input.metric));
-    totalRows = rangeRowCount({ entityIds, start: range.start, end: range.end });
-    if (totalRows > MAX_EXPORT_ROWS) {
-      throw DomainError.badRequest(
-        `range: ${totalRows} rows is over the ${MAX_EXPORT_ROWS} one export writes`,
-        {
-          range: [`at most ${MAX_EXPORT_ROWS} rows`],
-        },
-      );
-    }
-    warnings = await rangeWarnings(deps, {
-      projectId,
-      metric: input.metric,
-      features: set.features,
-      entityIds,
-      start: range.start,
-      end: range.end,
-    });
-    params = {
-      ...common,
-      includeLabel: input.includeLabel,
-      source: {
-        kind: 'range',
-        entityIds: range.entityIds ?? null,
-        resolvedEntities: entityIds.length,
-        start: range.start.toISOString(),
-        end: range.end.toISOString(),
-      },
-    };
-  }
+  const { source, totalRows, warnings } = await resolveRowSource(deps, projectId, {
+    ...input,
+    features: set.features,
+  });
+  const params: ExportParams = {
+    featureSet: set.name,
+    version: set.version,
+    metric: input.metric,
+    features: set.features,
+    includeLabel: input.includeLabel,
+    source,
+  };
   const created = await deps.exports.exports.create({
     projectId,
     params,

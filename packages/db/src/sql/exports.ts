@@ -1,3 +1,5 @@
+import { jobRecordSql } from './job-records.js';
+
 // Raw SQL of the export records: bigint counters cast to float8 so they map to numbers, and
 // conditional status transitions (WHERE status = ...) that the ORM cannot express atomically.
 
@@ -24,30 +26,10 @@ export const listExportsSql = `
    ORDER BY created_at DESC, id DESC
    LIMIT $7`;
 
-export const cancelExportSql = `
-  UPDATE feature_exports SET status = 'cancelled', finished_at = now(), error = 'cancelled by request'
-   WHERE project_id = $1 AND id = $2 AND status IN ('queued', 'running')
-  RETURNING ${exportColumns}`;
-
-export const claimExportSql = `
-  UPDATE feature_exports SET status = 'running', started_at = now(), heartbeat_at = now()
-   WHERE id = $1 AND status = 'queued'
-  RETURNING ${exportColumns}`;
-
-export const heartbeatExportSql = `
-  UPDATE feature_exports SET rows_written = $2, heartbeat_at = now() WHERE id = $1 AND status = 'running'`;
-
-export const succeedExportSql = `
-  UPDATE feature_exports
-     SET status = 'succeeded', rows_written = $2, bytes = $3, sha256 = $4, object_key = $5,
-         finished_at = now(), heartbeat_at = now()
-   WHERE id = $1 AND status = 'running'`;
-
-export const failExportSql = `
-  UPDATE feature_exports SET status = 'failed', error = $2, finished_at = now()
-   WHERE id = $1 AND status IN ('queued', 'running')`;
-
-export const failStaleExportsSql = `
-  UPDATE feature_exports SET status = 'failed', error = $2, finished_at = now()
-   WHERE status = 'running' AND heartbeat_at < $1
-  RETURNING ${exportColumns}`;
+const transitions = jobRecordSql('feature_exports', exportColumns);
+export const cancelExportSql = transitions.cancel;
+export const claimExportSql = transitions.claim;
+export const heartbeatExportSql = transitions.heartbeat;
+export const succeedExportSql = transitions.succeed;
+export const failExportSql = transitions.fail;
+export const failStaleExportsSql = transitions.failStale;

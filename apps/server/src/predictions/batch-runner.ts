@@ -1,0 +1,242 @@
+import { PassThrough } from 'node:stream';
+import {
+  type ArtifactStore,
+  DomainError,
+  EXPORT_METADATA_PREFIX,
+  FEATURE_SPEC_VERSION,
+  type FeatureRow,
+  type FeatureStore,
+  type ModelRegistryRepository,
+  type ModelVersion,
+  type PredictionBatch,
+  type PredictionBatchRepository,
+  prefetch,
+} from '@aihub/core';
+import type { Logger } from 'pino';
+import { openBatchWriter } from './batch-parquet.js';
+import type { ModelCache } from './model-cache.js';
+import { runModel } from './predict.js';
+
+/*
+ * The prediction batch worker. As an export does: the rows come from the offline store's own
+ * point-in-time readers (retrieveOffline for a spine, in slices; streamRange's cursor for a range),
+ * so a batch's features are exactly what features.offline and an export give for the same rows;
+ * each slice goes through the model once and into the Parquet writer, whose output is streamed to
+ * the final key. S3 publishes an object only when its upload completes, and the record is marked
+ * succeeded only after that (write-then-publish); a failure, cancel, deadline or shutdown before
+ * it removes what was written (the unfinished upload is aborted, a completed object deleted).
+ * Memory is bounded by one slice and one Parquet row group, whatever the batch's size.
+ */
+
+export interface PredictionBatchDeps {
+  batches: PredictionBatchRepository;
+  /** The exports bucket. */
+  objects: ArtifactStore;
+  models: ModelRegistryRepository;
+  cache: ModelCache;
+  downloadUrlTtlSeconds: number;
+  /** A running batch whose heartbeat is older than this is considered dead (process killed). */
+  heartbeatTimeoutMs: number;
+  /** The runner's own deadline (EXPORT_TIMEOUT_SECONDS, as for exports). */
+  timeoutMs: number;
+}
+
+// Spine batches are read in slices this big (the range path streams through a cursor instead).
+const SPINE_SLICE = 5_000;
+
+export const batchPrefix = (b: Pick<PredictionBatch, 'projectId' | 'id'>) =>
+  `${b.projectId}/predictions/${b.id}/`;
+export const batchKey = (b: Pick<PredictionBatch, 'projectId' | 'id' | 'model'>) =>
+  `${batchPrefix(b)}${b.model.name}-v${b.model.version}.parquet`;
+
+class BatchStopped extends Error {}
+
+async function* vectorsOf(
+  featureStore: FeatureStore,
+  batches: PredictionBatchRepository,
+  b: PredictionBatch,
+): AsyncGenerator<FeatureRow[]> {
+  const { params } = b;
+  const base = {
+    projectId: b.projectId,
+    metric: params.metric,
+    features: params.features,
+    includeLabel: false,
+  };
+  if (params.source.kind === 'range') {
+    const entityIds =
+      params.source.entityIds ?? (await featureStore.entitiesWithMetric(b.projectId, params.metric));
+    const start = new Date(params.source.start);
+    const end = new Date(params.source.end);
+    yield* featureStore.streamRange({ ...base, entityIds, start, end });
+    return;
+  }
+  const spine = await batches.spine(b.id);
+  for (let i = 0; i < spine.length; i += SPINE_SLICE) {
+    yield await featureStore.retrieveOffline({ ...base, spine: spine.slice(i, i + SPINE_SLICE) });
+  }
+}
+
+function fileMetadata(b: PredictionBatch, createdAt: Date): Record<string, string> {
+  const p = EXPORT_METADATA_PREFIX;
+  return {
+    [`${p}prediction_batch_id`]: b.id,
+    [`${p}model`]: b.model.name,
+    [`${p}model_version`]: String(b.model.version),
+    [`${p}model_version_id`]: b.model.id,
+    [`${p}feature_set`]: b.params.featureSet,
+    [`${p}feature_set_version`]: String(b.params.version),
+    [`${p}metric`]: b.params.metric,
+    [`${p}features`]: JSON.stringify(b.params.features),
+    [`${p}spec_version`]: String(FEATURE_SPEC_VERSION),
+    [`${p}params`]: JSON.stringify(b.params),
+    [`${p}created_at`]: createdAt.toISOString(),
+  };
+}
+
+/** Removes whatever an unfinished batch left (an unfinished multipart upload, a completed file). */
+async function discardBatchObjects(objects: ArtifactStore, b: PredictionBatch) {
+  await objects.abortUpload(batchKey(b));
+  await objects.deletePrefix(batchPrefix(b));
+}
+
+/** When the store is down as a batch fails: retried every few seconds for ten minutes. */
+function discardLater(objects: ArtifactStore, b: PredictionBatch, log: Logger, attempt = 1): void {
+  setTimeout(() => {
+    discardBatchObjects(objects, b).catch(() => {
+      if (attempt < 120) discardLater(objects, b, log, attempt + 1);
+      else log.warn({ batchId: b.id }, 'gave up removing the objects of a failed prediction batch');
+    });
+  }, 5_000).unref();
+}
+
+async function versionOf(deps: PredictionBatchDeps, b: PredictionBatch): Promise<ModelVersion> {
+  try {
+    return await deps.models.get(b.projectId, { id: b.model.id });
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'NOT_FOUND')
+      throw DomainError.notFound(`${b.model.name} v${b.model.version} (deleted after the batch was created)`);
+    throw error;
+  }
+}
+
+/**
+ * Runs one batch. It ends, with the record failed and its objects removed, as soon as the upload
+ * fails, the deadline passes or `signal` aborts (shutdown); a cancel (the heartbeat finds the
+ * record no longer running) stops it at the next slice.
+ */
+export async function runPredictionBatch(
+  deps: { featureStore: FeatureStore; predictionBatches: PredictionBatchDeps },
+  id: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<'succeeded' | 'failed' | 'cancelled' | 'skipped'> {
+  const batchDeps = deps.predictionBatches;
+  const { batches: repo, objects } = batchDeps;
+  const record = await repo.claim(id);
+  if (!record) return 'skipped'; // cancelled while queued, or another worker has it
+  let written = 0;
+  let stopped = false;
+  const beat = async () => {
+    if (!(await repo.heartbeat(id, written).catch(() => true))) stopped = true;
+  };
+  const timer = setInterval(
+    () => void beat(),
+    Math.max(200, Math.min(5_000, batchDeps.heartbeatTimeoutMs / 4)),
+  );
+  const deadline = AbortSignal.timeout(batchDeps.timeoutMs);
+  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () =>
+      reject(
+        new DomainError(
+          'UNAVAILABLE',
+          signal?.aborted
+            ? 'The server shut down during the prediction batch; start it again'
+            : `The prediction batch did not finish within ${Math.round(batchDeps.timeoutMs / 1000)} s (EXPORT_TIMEOUT_SECONDS)`,
+        ),
+      );
+    if (stop.aborted) fail();
+    else stop.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  try {
+    const version = await versionOf(batchDeps, record);
+    const objectKey = batchKey(record);
+    const upload = objects.put(objectKey, body);
+    upload.catch(() => {});
+    // Whichever comes first of a failed upload and a stop interrupts the work.
+    const interrupted = Promise.race([upload.then(() => new Promise<never>(() => {})), aborted]);
+    interrupted.catch(() => {});
+    const produce = batchDeps.cache.use(version, async (model) => {
+      const writer = await openBatchWriter(
+        body,
+        record.params.includeFeatures ? record.params.features : [],
+        fileMetadata(record, new Date()),
+      );
+      for await (const rows of prefetch(vectorsOf(deps.featureStore, repo, record))) {
+        if (stopped) throw new BatchStopped();
+        const outputs = await runModel(
+          model,
+          rows.map((r) => r.values),
+        );
+        await writer.append(rows, outputs, version.version);
+        written += rows.length;
+      }
+      await writer.close();
+    });
+    produce.catch(() => {});
+    try {
+      await Promise.race([produce, interrupted]);
+    } catch (error) {
+      stopped = true;
+      body.destroy(error instanceof Error ? error : new Error(String(error)));
+      await upload.catch(() => {});
+      throw error;
+    }
+    const stored = await Promise.race([upload, aborted]);
+    await beat();
+    if (stopped) throw new BatchStopped();
+    const result = { rowsWritten: written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey };
+    if (!(await repo.succeed(id, result))) throw new BatchStopped();
+    log.info({ batchId: id, rows: written, bytes: stored.sizeBytes }, 'prediction batch succeeded');
+    return 'succeeded';
+  } catch (error) {
+    try {
+      // The record first: freeing the objects waits on the store, which may be what failed.
+      if (error instanceof BatchStopped) {
+        log.info({ batchId: id, rows: written }, 'prediction batch stopped (cancelled)');
+        return 'cancelled';
+      }
+      const reason =
+        error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
+      log.error({ err: error, batchId: id }, 'prediction batch failed');
+      await repo.fail(id, reason);
+      return 'failed';
+    } finally {
+      await discardBatchObjects(objects, record).catch((e: unknown) => {
+        log.warn({ err: e, batchId: id }, 'could not remove the objects of an unfinished batch; retrying');
+        discardLater(objects, record, log);
+      });
+    }
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Marks running batches whose worker stopped heartbeating as failed and frees their objects. */
+export async function sweepDeadPredictionBatches(deps: PredictionBatchDeps, log: Logger): Promise<number> {
+  const before = new Date(Date.now() - deps.heartbeatTimeoutMs);
+  const dead = await deps.batches.failStale(
+    before,
+    'the prediction batch worker stopped (process killed or lost) mid-batch',
+  );
+  for (const b of dead) {
+    log.warn({ batchId: b.id }, 'prediction batch worker lost; marked failed');
+    await discardBatchObjects(deps.objects, b).catch((error: unknown) =>
+      log.warn({ err: error, batchId: b.id }, 'could not remove the objects of a lost batch'),
+    );
+  }
+  return dead.length;
+}
