@@ -108,7 +108,9 @@ describe('predictions.batch: durable batch predictions into Parquet', () => {
           `${row.entityId} ${row.asOf.toISOString()}`,
         ).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
       }
-      features.forEach((name, f) => expect(got[name]).toBe(row.values[f]));
+      features.forEach((name, f) => {
+        expect(got[name]).toBe(row.values[f]);
+      });
     });
     return real;
   }
