@@ -14,41 +14,13 @@ import { Redis } from 'ioredis';
 import * as ort from 'onnxruntime-node';
 import { benchServer } from '../lib/bench-server.js';
 import { entityId } from '../lib/dataset.js';
-import { banner, fmt, option, percentile } from '../lib/figures.js';
+import { banner, option } from '../lib/figures.js';
+import { latencies, loadNote, steady } from '../lib/steady.js';
 
 const seconds = option('seconds', 30);
 const rate = option('rate', 100);
 const entities = option('entities', 1000);
 const hours = option('hours', 2000);
-
-/** Runs `call` at `rate` per second for `seconds` (open loop: late answers do not slow the schedule). */
-async function steady(call: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: unknown;
-  const total = Math.round(seconds * rate);
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const t0 = performance.now();
-    pending.push(
-      call(i).then(
-        () => void latencies.push(performance.now() - t0),
-        (error: unknown) => {
-          errors++;
-          firstError ??= error;
-        },
-      ),
-    );
-  }
-  await Promise.all(pending);
-  if (firstError) console.log('first error:', firstError);
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, n: total };
-}
 
 const models = fileURLToPath(new URL('../../tests/models/', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'aihub-bench-models-'));
@@ -76,13 +48,14 @@ try {
   await client.models.promote.mutate({ id: version.id, to: 'production' });
   banner(
     `predict: trees over forecast_advanced (18 features, 100 trees of depth 6, ${bytes.length} bytes), ` +
-      `${m.entities} entities online; ${rate} req/s for ${seconds} s per measurement`,
+      `${m.entities} entities online; ${rate} req/s for ${seconds} s per measurement; ${loadNote()}`,
   );
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const run = { seconds, rate, pid: server.pid };
   const key = { projectId: dataset.projectId, featureSet: 'forecast_advanced', version: 1, metric: 'kwh' };
   for (const batch of [1, 100]) {
     const ids = (i: number) => Array.from({ length: batch }, (_, k) => entityId((i * batch + k) % entities));
-    const api = await steady(async (i) => {
+    const api = await steady(run, async (i) => {
       const r = await client.predictions.predict.query({
         model: 'bench-trees@production',
         entityIds: ids(i),
@@ -101,11 +74,11 @@ try {
       });
       inputs.push(Float32Array.from(got.vectors.flatMap((v) => v.values.map((x) => x ?? Number.NaN))));
     }
-    const raw = await steady(async (i) => {
+    const raw = await steady({ seconds, rate }, async (i) => {
       const data = inputs[i % inputs.length] as Float32Array;
       await session.run({ features: new ort.Tensor('float32', data, [batch, 18]) });
     });
-    const get = await steady(async (i) => {
+    const get = await steady(run, async (i) => {
       const r = await client.features.get.query({
         featureSet: 'forecast_advanced',
         metric: 'kwh',
@@ -113,19 +86,19 @@ try {
       });
       if (r.vectors.some((v) => v.source !== 'online')) throw new Error('not served online');
     });
-    const read = await steady(async (i) => {
+    const read = await steady({ seconds, rate }, async (i) => {
       const pipeline = redis.pipeline();
       for (const id of ids(i)) pipeline.hgetall(onlineKey(key, id));
       await pipeline.exec();
     });
     console.log(
-      `batch ${String(batch).padStart(3)}: predictions.predict p50 ${fmt(api.p50)} ms, p99 ${fmt(api.p99)} ms, errors ${api.errors}/${api.n}` +
-        `  |  raw InferenceSession.run p50 ${fmt(raw.p50)} ms, p99 ${fmt(raw.p99)} ms` +
-        `  |  raw online read (ioredis HGETALL) p50 ${fmt(read.p50)} ms, p99 ${fmt(read.p99)} ms` +
-        `  |  features.get (HTTP) p50 ${fmt(get.p50)} ms, p99 ${fmt(get.p99)} ms` +
-        `  (target p99 <= ${batch === 1 ? 3 : 15} ms)`,
+      `batch ${String(batch).padStart(3)}: predictions.predict ${latencies(api)}  (target p99 <= ${batch === 1 ? 3 : 15} ms)` +
+        `\n    raw InferenceSession.run ${latencies(raw)}` +
+        `\n    raw online read (ioredis HGETALL) ${latencies(read)}` +
+        `\n    features.get (HTTP) ${latencies(get)}`,
     );
   }
+  console.log(`(${loadNote()} at the end)`);
   await session.release();
 } finally {
   redis.disconnect();

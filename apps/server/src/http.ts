@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { type AppDeps, createRequestContext } from './context.js';
+import { handleFastQuery, type TrpcErrorHook } from './fast-queries.js';
 import { checkReadinessCached } from './health.js';
 import { sendJson } from './http-responses.js';
 import { handleIngestRequest } from './ingest/http.js';
@@ -85,6 +86,15 @@ export async function startHttpServer(
   options: { host: string; port: number; webDir?: string | undefined },
 ): Promise<HttpServer> {
   const webConsole = createConsoleHandler(options.webDir ?? DEFAULT_WEB_DIR);
+  const onTrpcError: TrpcErrorHook = ({ error, path, ctx, req }) => {
+    const log = ctx?.log ?? deps.logger;
+    const record = requestRecordOf(req);
+    if (record) record.errorCode ??= error.code;
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      log.error({ err: error.cause ?? error, path }, 'request failed');
+    // The request line says the status and code; the reason is detail.
+    else log.debug({ code: error.code, path, reason: error.message }, 'request rejected');
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -93,15 +103,7 @@ export async function startHttpServer(
     // Clients send large query inputs (10,000-row spines, 1,000 entity ids) as POST bodies.
     allowMethodOverride: true,
     createContext: ({ req, res }) => createRequestContext(deps, req, res),
-    onError({ error, path, ctx, req }) {
-      const log = ctx?.log ?? deps.logger;
-      const record = requestRecordOf(req);
-      if (record) record.errorCode ??= error.code;
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        log.error({ err: error.cause ?? error, path }, 'request failed');
-      // The request line says the status and code; the reason is detail.
-      else log.debug({ code: error.code, path, reason: error.message }, 'request rejected');
-    },
+    onError: onTrpcError,
   });
 
   const server = createServer((req, res) => {
@@ -121,7 +123,11 @@ export async function startHttpServer(
       );
       return;
     }
-    if (path.startsWith('/trpc/')) return void trpc(req, res);
+    if (path.startsWith('/trpc/')) {
+      // features.get and predictions.predict skip the adapter's Fetch API round trip (fast-queries.ts).
+      if (handleFastQuery(deps, req, res, req.url ?? path, onTrpcError)) return;
+      return void trpc(req, res);
+    }
     if (path.startsWith(UPLOAD_ROUTE)) return void handleModelUpload(deps, req, res, path);
     if (path.startsWith('/v1/ingest/')) return void handleIngestRequest(deps, req, res, path);
     if (path.startsWith('/ai/')) return void handleRestRequest(deps, req, res);
