@@ -28,6 +28,7 @@ import { ModelAnnouncements } from './predictions/model-announcements.js';
 import { ModelCache } from './predictions/model-cache.js';
 import { PredictionLog } from './predictions/prediction-log.js';
 import { checkServableUpload, loadServable, warmAnnounced } from './predictions/serving.js';
+import { VersionResolution } from './predictions/version-resolution.js';
 import { createModelRegistryDeps } from './registry/service.js';
 
 /** The composition root: real clients for every port, plus the way to close them. */
@@ -119,8 +120,24 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
   const registry = createModelRegistryDeps(env, db.pool, s3);
   const serving = { artifacts: registry.artifacts, featureSets };
   registry.checkUpload = (version, artifact) => checkServableUpload(serving, version, artifact);
+  const modelCache = new ModelCache(env.MODEL_CACHE_MB * 1024 * 1024, (version) =>
+    loadServable(serving, version),
+  );
+  const announcements: ModelAnnouncements = new ModelAnnouncements(
+    env.DATABASE_URL,
+    (projectId, versionId) => warmAnnounced(registry.models, modelCache, projectId, versionId),
+    logger,
+    (projectId) => versions.changed(projectId),
+  );
+  const versions = new VersionResolution(
+    (timeoutMs) => announcements.barrier(timeoutMs),
+    (projectId, ref) => registry.models.get(projectId, ref),
+    // Past this, a request reads the registry itself (the LISTEN connection is slow or gone).
+    { barrierTimeoutMs: 1_000 },
+  );
   const predictions = {
-    cache: new ModelCache(env.MODEL_CACHE_MB * 1024 * 1024, (version) => loadServable(serving, version)),
+    cache: modelCache,
+    versions,
     log: new PredictionLog(
       db.pool,
       {
@@ -141,11 +158,6 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
     heartbeatTimeoutMs: exports.heartbeatTimeoutMs,
     timeoutMs: exports.timeoutMs,
   };
-  const announcements = new ModelAnnouncements(
-    env.DATABASE_URL,
-    (projectId, versionId) => warmAnnounced(registry.models, predictions.cache, projectId, versionId),
-    logger,
-  );
   await announcements.start();
   const drift = {
     reports: new PgDriftRepository(db.pool),

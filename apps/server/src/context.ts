@@ -17,6 +17,7 @@ import type { OnlineDeps } from './online/materialize.js';
 import type { PredictionBatchDeps } from './predictions/batch-runner.js';
 import type { ModelCache } from './predictions/model-cache.js';
 import type { PredictionLog } from './predictions/prediction-log.js';
+import type { VersionResolution } from './predictions/version-resolution.js';
 import type { ModelRegistryDeps } from './registry/service.js';
 
 /** Everything a procedure may use; built once by the composition root (or by a test). */
@@ -52,8 +53,8 @@ export interface AppDeps {
   };
   /** Model registry: versions in PostgreSQL, artifacts in object storage. */
   registry: ModelRegistryDeps;
-  /** Served predictions: the loaded-model cache of this process. */
-  predictions: { cache: ModelCache; log: PredictionLog };
+  /** Served predictions: the loaded-model cache and the resolved references of this process. */
+  predictions: { cache: ModelCache; versions: VersionResolution; log: PredictionLog };
   /** Batch predictions: records in PostgreSQL, files in the exports bucket. */
   predictionBatches: PredictionBatchDeps;
   /** Feature drift of models: reports, and the registry and exports they read. */

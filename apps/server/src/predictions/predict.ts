@@ -5,8 +5,8 @@ import { getFeatures } from '../online/serve.js';
 import type { LoadedModel } from './model-cache.js';
 
 /*
- * predictions.predict: the version a reference names (resolved in the database on every request,
- * so once a promotion commits no request is answered by the version it replaced), the entities'
+ * predictions.predict: the version a reference names (cached per process, but never across a
+ * committed change: version-resolution.ts), the entities'
  * vectors from the online path (PostgreSQL fallback, point-in-time for a past asOf), nulls imputed
  * as the version's metadata says, and one ONNX run for the whole batch.
  */
@@ -35,7 +35,7 @@ export async function resolveVersion(
   projectId: string,
   ref: ModelVersionRef,
 ): Promise<ModelVersion> {
-  const version = await deps.registry.models.get(projectId, ref);
+  const version = await deps.predictions.versions.resolve(projectId, ref);
   if (version.status !== 'ready') {
     const reason = `${version.modelName} v${version.version} is ${version.status}; only ready versions can be served`;
     throw new DomainError('PRECONDITION_FAILED', reason);
