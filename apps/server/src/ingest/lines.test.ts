@@ -5,7 +5,7 @@ import { readLines } from './lines.js';
 
 async function collect(chunks: (string | Buffer)[], maxLength?: number): Promise<(string | null)[]> {
   const out: (string | null)[] = [];
-  for await (const line of readLines(Readable.from(chunks), maxLength)) out.push(line);
+  for await (const lines of readLines(Readable.from(chunks), maxLength)) out.push(...lines);
   return out;
 }
 
@@ -30,7 +30,7 @@ describe('readLines', () => {
       })(),
       { highWaterMark: 1 },
     );
-    for await (const line of readLines(source)) if (line === 'line 2') break;
+    for await (const lines of readLines(source)) if (lines.includes('line 2')) break;
     expect(pulled).toBeLessThan(20);
   });
 
@@ -59,9 +59,11 @@ describe('readLines', () => {
     );
     const lines: (string | null)[] = [];
     let longest = 0;
-    for await (const line of readLines(source, 5000)) {
-      lines.push(line);
-      longest = Math.max(longest, line?.length ?? 0);
+    for await (const group of readLines(source, 5000)) {
+      for (const line of group) {
+        lines.push(line);
+        longest = Math.max(longest, line?.length ?? 0);
+      }
     }
     expect(pulled).toBe(10_000);
     expect(lines).toEqual(['first', null, 'last']);
