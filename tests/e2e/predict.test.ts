@@ -144,6 +144,95 @@ describe('end to end: registered ONNX models served by `aihub predict`', () => {
     expect(refused.stderr).toMatch(/blob v1 is a 'other' artifact: only ONNX models can be served/);
   });
 
+  it('scores hours with `aihub anomalies detect`: the production model over the vectors `aihub features offline` gives', async () => {
+    const now = Math.floor(Date.now() / HOUR) * HOUR;
+    const range = [
+      '--start',
+      new Date(now - 30 * HOUR).toISOString(),
+      '--end',
+      new Date(now - 6 * HOUR).toISOString(),
+    ];
+    const offline = await json([
+      'features',
+      'offline',
+      '--set',
+      'forecast_basic',
+      '--metric',
+      'kwh',
+      '--entities',
+      'm1,m2',
+      ...range,
+      '--labels',
+    ]);
+    expect(
+      (await cli(['features', 'define', '--name', 'spread', '--features', 'rolling_24h_std'])).code,
+    ).toBe(0);
+    const spread = await json([
+      'features',
+      'offline',
+      '--set',
+      'spread',
+      '--metric',
+      'kwh',
+      '--entities',
+      'm1,m2',
+      ...range,
+    ]);
+    const args = [
+      'anomalies',
+      'detect',
+      '--model',
+      'load-forecast@production',
+      '--metric',
+      'kwh',
+      '--entities',
+      'm1,m2',
+      ...range,
+      '--threshold',
+      '3',
+    ];
+    const detected = await json(args);
+    expect(detected.rows).toHaveLength(48);
+    let flagged = 0;
+    detected.rows.forEach(
+      (
+        row: {
+          entityId: string;
+          hour: string;
+          actual: number;
+          expected: number;
+          std: number;
+          flagged: boolean;
+        },
+        i: number,
+      ) => {
+        const vector = offline.rows[i];
+        expect([row.entityId, row.hour]).toEqual([vector.entityId, vector.asOf]);
+        const want = expectedOutput('linear_forecast_basic', vector.values);
+        expect(Math.abs(row.expected - want)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
+        expect(row.actual).toBe(vector.label);
+        expect(row.std).toBe(spread.rows[i].values[0]);
+        const margin = Math.abs(row.actual - want) - 3 * row.std;
+        if (Math.abs(margin) > 1e-3) expect(row.flagged, `${row.entityId} ${row.hour}`).toBe(margin > 0);
+        if (row.flagged) flagged++;
+      },
+    );
+    expect(detected.flagged).toBe(flagged);
+    // This model fits these meters loosely: some hours are beyond 3 x std, some within.
+    expect(flagged).toBeGreaterThan(0);
+    expect(flagged).toBeLessThan(48);
+    const table = await cli(args);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toBe(
+      `kwh against load-forecast v1 (production), threshold 3 x rolling 24 h std: ${flagged} of 48 entity-hours flagged`,
+    );
+    const listed = await cli(['anomalies', 'list', '--model', 'load-forecast']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const refused = await cli(['anomalies', 'detect', '--metric', 'kwh', ...range, '--threshold', 'high']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--threshold: 'high' is not a positive number/);
+  });
+
   it('`aihub predict batch --wait` writes the predictions of a spine to Parquet; `batches download` verifies it', async () => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR;
     const spine = [
