@@ -196,6 +196,7 @@ export async function createApp(env: Env, logger: Logger): Promise<App> {
       (await materializations.listEnabled()).map((m) => ({ ...m, project: m.projectName })),
     pendingBuckets: () => featureStore.pendingInvalidations(),
     exportsByStatus: () => exports.exports.countByStatus(),
+    predictionBatchesByStatus: () => predictionBatches.batches.countByStatus(),
     pgPools: [{ name: 'main', pool: db.pool }],
     redis,
   });

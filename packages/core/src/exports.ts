@@ -78,23 +78,31 @@ export interface NewExport {
   createdBy: string;
 }
 
-/** Export records. Implemented in @aihub/db. Worker methods take no project: job ids are global. */
-export interface ExportRepository {
-  create(input: NewExport): Promise<FeatureExport>;
-  /** NOT_FOUND unless the export belongs to the project. */
-  get(projectId: string, id: string): Promise<FeatureExport>;
+/**
+ * The records of a durable job (training-set exports, prediction batches): queued -> running ->
+ * succeeded | failed | cancelled. Worker methods take no project: job ids are global.
+ */
+export interface JobRecordRepository<T, New, Filter> {
+  create(input: New): Promise<T>;
+  /** NOT_FOUND unless the record belongs to the project. */
+  get(projectId: string, id: string): Promise<T>;
   /** Newest first; `nextCursor` is null on the last page. */
-  list(
-    projectId: string,
-    filter: ExportListFilter,
-  ): Promise<{ items: FeatureExport[]; nextCursor: string | null }>;
+  list(projectId: string, filter: Filter): Promise<{ items: T[]; nextCursor: string | null }>;
   /** queued|running -> cancelled. CONFLICT when it already finished. */
-  cancel(projectId: string, id: string): Promise<FeatureExport>;
+  cancel(projectId: string, id: string): Promise<T>;
   /** queued -> running for the worker; null when it is no longer queued (cancelled, or taken). */
-  claim(id: string): Promise<FeatureExport | null>;
+  claim(id: string): Promise<T | null>;
   spine(id: string): Promise<SpineRow[]>;
-  /** Heartbeat with progress; false when the export is no longer running (cancelled or swept). */
+  /** Heartbeat with progress; false when the record is no longer running (cancelled or swept). */
   heartbeat(id: string, rowsWritten: number): Promise<boolean>;
+  /** queued|running -> failed with the reason. */
+  fail(id: string, error: string): Promise<void>;
+  /** running records whose heartbeat is older than `before` -> failed; returns them. */
+  failStale(before: Date, reason: string): Promise<T[]>;
+}
+
+/** Export records. Implemented in @aihub/db. */
+export interface ExportRepository extends JobRecordRepository<FeatureExport, NewExport, ExportListFilter> {
   /** running -> succeeded, with the statistics of its rows; false when it was cancelled meanwhile. */
   succeed(
     id: string,
@@ -103,8 +111,4 @@ export interface ExportRepository {
   ): Promise<boolean>;
   /** The per-feature statistics of a succeeded export; null for any other. */
   statistics(projectId: string, id: string): Promise<ExportStatistics | null>;
-  /** queued|running -> failed with the reason. */
-  fail(id: string, error: string): Promise<void>;
-  /** running exports whose heartbeat is older than `before` -> failed; returns them. */
-  failStale(before: Date, reason: string): Promise<FeatureExport[]>;
 }

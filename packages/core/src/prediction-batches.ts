@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ExportStatus, RowSourceSchema } from './exports.js';
+import { type ExportStatus, type JobRecordRepository, RowSourceSchema } from './exports.js';
 import type { SpineRow } from './feature-store-port.js';
 
 /*
@@ -63,30 +63,12 @@ export interface NewPredictionBatch {
   createdBy: string;
 }
 
-/** Prediction batch records. Implemented in @aihub/db. Worker methods take no project: job ids are global. */
-export interface PredictionBatchRepository {
-  create(input: NewPredictionBatch): Promise<PredictionBatch>;
-  /** NOT_FOUND unless the batch belongs to the project. */
-  get(projectId: string, id: string): Promise<PredictionBatch>;
-  /** Newest first; `nextCursor` is null on the last page. */
-  list(
-    projectId: string,
-    filter: PredictionBatchListFilter,
-  ): Promise<{ items: PredictionBatch[]; nextCursor: string | null }>;
-  /** queued|running -> cancelled. CONFLICT when it already finished. */
-  cancel(projectId: string, id: string): Promise<PredictionBatch>;
-  /** queued -> running for the worker; null when it is no longer queued (cancelled, or taken). */
-  claim(id: string): Promise<PredictionBatch | null>;
-  spine(id: string): Promise<SpineRow[]>;
-  /** Heartbeat with progress; false when the batch is no longer running (cancelled or swept). */
-  heartbeat(id: string, rowsWritten: number): Promise<boolean>;
+/** Prediction batch records. Implemented in @aihub/db. */
+export interface PredictionBatchRepository
+  extends JobRecordRepository<PredictionBatch, NewPredictionBatch, PredictionBatchListFilter> {
   /** running -> succeeded; false when it was cancelled meanwhile. */
   succeed(
     id: string,
     result: { rowsWritten: number; bytes: number; sha256: string; objectKey: string },
   ): Promise<boolean>;
-  /** queued|running -> failed with the reason. */
-  fail(id: string, error: string): Promise<void>;
-  /** running batches whose heartbeat is older than `before` -> failed; returns them. */
-  failStale(before: Date, reason: string): Promise<PredictionBatch[]>;
 }

@@ -1,10 +1,9 @@
-import { CliError, UsageError } from '../cli-error.js';
+import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { printFields, printJson, printTable, printWarnings } from '../output.js';
-import { parseCommandArgs, parseCount, parseTime, requireValue } from '../parse.js';
-import { type ExportStatus, followJob } from './exports.js';
+import { parseCommandArgs, requireValue } from '../parse.js';
+import { downloadJobFile, followJob, jobListFilter, jobListOptions } from './exports.js';
 import { spineOrRange } from './features.js';
-import { downloadVerified, outputPath } from './models-transfer.js';
 
 /*
  * Batch predictions: `aihub predict batch` starts one (as `aihub features export` starts an
@@ -65,26 +64,10 @@ export const batchesListCommand: Command = {
     'aihub batches list [--status S] [--model NAME] [--from T] [--to T] [--limit N] [--cursor ID] [--json]',
   summary: 'Prediction batches, newest first (prints the next page cursor when there is one)',
   async run({ client, args, json }) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        status: { type: 'string' },
-        model: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-      },
-      this.usage,
-    );
+    const { values } = parseCommandArgs(args, { ...jobListOptions, model: { type: 'string' } }, this.usage);
     const page = await client.predictions.batches.query({
-      // The server validates the status and answers BAD_REQUEST naming it.
-      ...(values.status ? { status: values.status as ExportStatus } : {}),
+      ...jobListFilter(values, this.usage),
       ...(values.model ? { model: values.model } : {}),
-      ...(values.from ? { createdFrom: parseTime(values.from, '--from', this.usage) } : {}),
-      ...(values.to ? { createdTo: parseTime(values.to, '--to', this.usage) } : {}),
-      ...(values.limit ? { limit: parseCount(values.limit, '--limit', this.usage) } : {}),
-      ...(values.cursor ? { cursor: values.cursor } : {}),
     });
     if (json) return printJson(page);
     printTable(
@@ -128,21 +111,8 @@ export const batchesDownloadCommand: Command = {
     const found = await client.predictions.batchGet.query({
       id: requireValue(positionals[0], '<batch-id>', this.usage),
     });
-    if (!found.downloadUrl || !found.sha256 || found.bytes === null) {
-      throw new UsageError(
-        `prediction batch ${found.id} is ${found.status}; only succeeded batches can be downloaded`,
-      );
-    }
-    const output = await outputPath(
-      values.output,
-      `predictions-${found.model.name}-v${found.model.version}-${found.id}.parquet`,
-    );
-    const got = await downloadVerified(found.downloadUrl, output, {
-      sha256: found.sha256,
-      sizeBytes: found.bytes,
-    });
-    if (json) return printJson({ file: output, ...got, verified: true });
-    process.stdout.write(`downloaded ${output} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
+    const name = `predictions-${found.model.name}-v${found.model.version}-${found.id}.parquet`;
+    await downloadJobFile(found, 'prediction batch', name, values.output, json);
   },
 };
 

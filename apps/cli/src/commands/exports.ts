@@ -24,6 +24,56 @@ export async function followJob<
   return current;
 }
 
+/** The options every listing of jobs takes beside its own filter (exports, prediction batches). */
+export const jobListOptions = {
+  status: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+
+/** Those options as the list procedures' filter fields. */
+export function jobListFilter(
+  values: { status?: string; from?: string; to?: string; limit?: string; cursor?: string },
+  usage: string,
+) {
+  return {
+    // The server validates the status and answers BAD_REQUEST naming it.
+    ...(values.status ? { status: values.status as ExportStatus } : {}),
+    ...(values.from ? { createdFrom: parseTime(values.from, '--from', usage) } : {}),
+    ...(values.to ? { createdTo: parseTime(values.to, '--to', usage) } : {}),
+    ...(values.limit ? { limit: parseCount(values.limit, '--limit', usage) } : {}),
+    ...(values.cursor ? { cursor: values.cursor } : {}),
+  };
+}
+
+/** Downloads the file of a succeeded job to `output` (a file or folder) and verifies its sha256. */
+export async function downloadJobFile(
+  found: {
+    id: string;
+    status: string;
+    downloadUrl: string | null;
+    sha256: string | null;
+    bytes: number | null;
+  },
+  what: string,
+  fileName: string,
+  output: string | undefined,
+  json: boolean,
+): Promise<void> {
+  if (!found.downloadUrl || !found.sha256 || found.bytes === null) {
+    throw new UsageError(`${what} ${found.id} is ${found.status}; only succeeded ones can be downloaded`);
+  }
+  const file = await outputPath(output, fileName);
+  const got = await downloadVerified(found.downloadUrl, file, {
+    sha256: found.sha256,
+    sizeBytes: found.bytes,
+  });
+  if (json) return printJson({ file, ...got, verified: true });
+  process.stdout.write(`downloaded ${file} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
+}
+
 export const featuresExportCommand: Command = {
   name: 'features export',
   usage:
@@ -84,26 +134,10 @@ export const exportsListCommand: Command = {
     'aihub exports list [--status S] [--set NAME] [--from T] [--to T] [--limit N] [--cursor ID] [--json]',
   summary: 'Training-set exports, newest first (prints the next page cursor when there is one)',
   async run({ client, args, json }) {
-    const { values } = parseCommandArgs(
-      args,
-      {
-        status: { type: 'string' },
-        set: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-      },
-      this.usage,
-    );
+    const { values } = parseCommandArgs(args, { ...jobListOptions, set: { type: 'string' } }, this.usage);
     const page = await client.features.exports.query({
-      // The server validates the status and answers BAD_REQUEST naming it.
-      ...(values.status ? { status: values.status as ExportStatus } : {}),
+      ...jobListFilter(values, this.usage),
       ...(values.set ? { featureSet: values.set } : {}),
-      ...(values.from ? { createdFrom: parseTime(values.from, '--from', this.usage) } : {}),
-      ...(values.to ? { createdTo: parseTime(values.to, '--to', this.usage) } : {}),
-      ...(values.limit ? { limit: parseCount(values.limit, '--limit', this.usage) } : {}),
-      ...(values.cursor ? { cursor: values.cursor } : {}),
     });
     if (json) return printJson(page);
     printTable(
@@ -164,19 +198,8 @@ export const exportsDownloadCommand: Command = {
     const found = await client.features.exportGet.query({
       id: requireValue(positionals[0], '<export-id>', this.usage),
     });
-    if (!found.downloadUrl || !found.sha256 || found.bytes === null) {
-      throw new UsageError(`export ${found.id} is ${found.status}; only succeeded exports can be downloaded`);
-    }
-    const output = await outputPath(
-      values.output,
-      `${found.featureSet}-v${found.featureSetVersion}-${found.id}.parquet`,
-    );
-    const got = await downloadVerified(found.downloadUrl, output, {
-      sha256: found.sha256,
-      sizeBytes: found.bytes,
-    });
-    if (json) return printJson({ file: output, ...got, verified: true });
-    process.stdout.write(`downloaded ${output} (${got.sizeBytes} bytes, sha256 ${got.sha256} verified)\n`);
+    const name = `${found.featureSet}-v${found.featureSetVersion}-${found.id}.parquet`;
+    await downloadJobFile(found, 'export', name, values.output, json);
   },
 };
 

@@ -84,19 +84,61 @@ function stopReason(reason: unknown, timeoutMs: number): DomainError {
 }
 
 /**
- * When the store is down as an export fails, its unfinished upload cannot be aborted at once: try
- * again every few seconds for ten minutes (then the scheduled sweep of stale uploads has it).
+ * When the store is down as a job (export, prediction batch) fails, its unfinished upload cannot be
+ * aborted at once: `discard` is tried again every few seconds for ten minutes (then the scheduled
+ * sweep of stale uploads has it).
  */
-function discardLater(objects: ArtifactStore, e: FeatureExport, log: Logger, attempt = 1): void {
+export function discardLater(
+  discard: () => Promise<unknown>,
+  log: Logger,
+  job: Record<string, string>,
+  attempt = 1,
+): void {
   const retry = setTimeout(() => {
-    discardExportObjects(objects, e).then(
-      () => log.info({ exportId: e.id, attempt }, 'objects of a failed export removed'),
+    discard().then(
+      () => log.info({ ...job, attempt }, 'objects of a failed job removed'),
       () => {
-        if (attempt < 120) discardLater(objects, e, log, attempt + 1);
+        if (attempt < 120) discardLater(discard, log, job, attempt + 1);
       },
     );
   }, 5_000);
   retry.unref();
+}
+
+/**
+ * How a job (export, prediction batch) that did not succeed ends: its record failed with the
+ * error's reason (unless it was cancelled, which its record already says), then its objects
+ * removed, retried later when the store itself is what failed.
+ */
+export async function endUnfinished(
+  error: unknown,
+  end: {
+    cancelled: boolean;
+    fail(reason: string): Promise<void>;
+    discard(): Promise<unknown>;
+    log: Logger;
+    job: Record<string, string>;
+    rows: number;
+  },
+): Promise<'cancelled' | 'failed'> {
+  const { log, job } = end;
+  try {
+    // The record first: freeing the objects waits on the store, which may be what failed.
+    if (end.cancelled) {
+      log.info({ ...job, rows: end.rows }, 'job stopped (cancelled)');
+      return 'cancelled';
+    }
+    const reason =
+      error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
+    log.error({ err: error, ...job }, 'job failed');
+    await end.fail(reason);
+    return 'failed';
+  } finally {
+    await end.discard().catch((e: unknown) => {
+      log.warn({ err: e, ...job }, 'could not remove the objects of an unfinished job; retrying');
+      discardLater(end.discard, log, job);
+    });
+  }
 }
 
 /**
@@ -179,40 +221,43 @@ export async function runExport(
     log.info({ exportId: id, rows: written, bytes: stored.sizeBytes }, 'export succeeded');
     return 'succeeded';
   } catch (error) {
-    try {
-      // The record first: freeing the objects waits on the store, which may be what failed.
-      if (error instanceof ExportStopped) {
-        log.info({ exportId: id, rows: written }, 'export stopped (cancelled)');
-        return 'cancelled';
-      }
-      const reason =
-        error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
-      log.error({ err: error, exportId: id }, 'export failed');
-      await repo.fail(id, reason);
-      return 'failed';
-    } finally {
-      await discardExportObjects(objects, record).catch((e: unknown) => {
-        log.warn({ err: e, exportId: id }, 'could not remove the objects of an unfinished export; retrying');
-        discardLater(objects, record, log);
-      });
-    }
+    return endUnfinished(error, {
+      cancelled: error instanceof ExportStopped,
+      fail: (reason) => repo.fail(id, reason),
+      discard: () => discardExportObjects(objects, record),
+      log,
+      job: { exportId: id },
+      rows: written,
+    });
   } finally {
     clearInterval(timer);
   }
 }
 
-/** Marks running exports whose worker stopped heartbeating as failed and frees their objects. */
-export async function sweepDeadExports(deps: ExportDeps, log: Logger): Promise<number> {
-  const before = new Date(Date.now() - deps.heartbeatTimeoutMs);
-  const dead = await deps.exports.failStale(
-    before,
-    'the export worker stopped (process killed or lost) mid-export',
-  );
-  for (const e of dead) {
-    log.warn({ exportId: e.id }, 'export worker lost; marked failed');
-    await discardExportObjects(deps.objects, e).catch((error: unknown) =>
-      log.warn({ err: error, exportId: e.id }, 'could not remove the objects of a lost export'),
+/**
+ * Marks the running jobs (exports, prediction batches) whose worker stopped heartbeating as failed
+ * with `reason`, and frees their objects.
+ */
+export async function sweepDeadJobs<T extends { id: string }>(
+  records: { failStale(before: Date, reason: string): Promise<T[]> },
+  heartbeatTimeoutMs: number,
+  reason: string,
+  discard: (job: T) => Promise<unknown>,
+  log: Logger,
+): Promise<number> {
+  const dead = await records.failStale(new Date(Date.now() - heartbeatTimeoutMs), reason);
+  for (const job of dead) {
+    log.warn({ jobId: job.id, reason }, 'job worker lost; marked failed');
+    await discard(job).catch((error: unknown) =>
+      log.warn({ err: error, jobId: job.id }, 'could not remove the objects of a lost job'),
     );
   }
   return dead.length;
+}
+
+/** Marks running exports whose worker stopped heartbeating as failed and frees their objects. */
+export function sweepDeadExports(deps: ExportDeps, log: Logger): Promise<number> {
+  const reason = 'the export worker stopped (process killed or lost) mid-export';
+  const discard = (e: FeatureExport) => discardExportObjects(deps.objects, e);
+  return sweepDeadJobs(deps.exports, deps.heartbeatTimeoutMs, reason, discard, log);
 }

@@ -25,6 +25,8 @@ export interface MetricSources {
   pendingBuckets(): Promise<number>;
   /** Export records per status, all projects. */
   exportsByStatus(): Promise<Readonly<Record<string, number>>>;
+  /** Prediction batch records per status, all projects. */
+  predictionBatchesByStatus(): Promise<Readonly<Record<string, number>>>;
   /** PostgreSQL pools of this process. */
   pgPools: readonly { name: string; pool: { totalCount: number; idleCount: number; waitingCount: number } }[];
   /** The Redis connection of this process. */
@@ -190,6 +192,19 @@ export class Metrics {
       async collect() {
         this.reset();
         const counts = await self.read('exports', (s) => s.exportsByStatus());
+        for (const status of ExportStatusSchema.options) {
+          if (counts) this.set({ status }, counts[status] ?? 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'aihub_prediction_batches',
+      help: 'Prediction batch records by status (all projects): queued is the queue depth.',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await self.read('prediction_batches', (s) => s.predictionBatchesByStatus());
         for (const status of ExportStatusSchema.options) {
           if (counts) this.set({ status }, counts[status] ?? 0);
         }

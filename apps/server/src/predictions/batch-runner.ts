@@ -11,15 +11,18 @@ import {
   type PredictionBatch,
   type PredictionBatchRepository,
   prefetch,
+  type SpineRow,
+  wholeHourBounds,
 } from '@aihub/core';
 import type { Logger } from 'pino';
+import { endUnfinished, sweepDeadJobs } from '../exports/export-runner.js';
 import { openBatchWriter } from './batch-parquet.js';
 import type { ModelCache } from './model-cache.js';
 import { runModel } from './predict.js';
 
 /*
- * The prediction batch worker. As an export does: the rows come from the offline store's own
- * point-in-time readers (retrieveOffline for a spine, in slices; streamRange's cursor for a range),
+ * The prediction batch worker. The rows come from the offline store's own point-in-time reader
+ * (retrieveOffline, in slices of a spine; a range is read as its spine of entities x whole hours),
  * so a batch's features are exactly what features.offline and an export give for the same rows;
  * each slice goes through the model once and into the Parquet writer, whose output is streamed to
  * the final key. S3 publishes an object only when its upload completes, and the record is marked
@@ -41,8 +44,9 @@ export interface PredictionBatchDeps {
   timeoutMs: number;
 }
 
-// Spine batches are read in slices this big (the range path streams through a cursor instead).
+// Rows read, run through the model and appended at a time: bounds the batch's memory.
 const SPINE_SLICE = 5_000;
+const HOUR_MS = 3_600_000;
 
 export const batchPrefix = (b: Pick<PredictionBatch, 'projectId' | 'id'>) =>
   `${b.projectId}/predictions/${b.id}/`;
@@ -51,6 +55,28 @@ export const batchKey = (b: Pick<PredictionBatch, 'projectId' | 'id' | 'model'>)
 
 class BatchStopped extends Error {}
 
+/** The spine of a range: every entity x every whole hour of [start, end), in slices, never all at once. */
+function* rangeSpine(entityIds: readonly string[], start: Date, end: Date): Generator<SpineRow[]> {
+  const bounds = wholeHourBounds(start, end);
+  if (!bounds) return;
+  const [first, last] = [bounds[0].getTime(), bounds[1].getTime()];
+  let slice: SpineRow[] = [];
+  for (const entityId of entityIds) {
+    for (let t = first; t <= last; t += HOUR_MS) {
+      slice.push({ entityId, asOf: new Date(t) });
+      if (slice.length === SPINE_SLICE) {
+        yield slice;
+        slice = [];
+      }
+    }
+  }
+  if (slice.length > 0) yield slice;
+}
+
+/**
+ * The batch's vectors, slice by slice, from the offline store's point-in-time reader (the one
+ * features.offline answers with). A range is read as its spine (entity-major, hours ascending).
+ */
 async function* vectorsOf(
   featureStore: FeatureStore,
   batches: PredictionBatchRepository,
@@ -63,18 +89,18 @@ async function* vectorsOf(
     features: params.features,
     includeLabel: false,
   };
+  let slices: Iterable<SpineRow[]>;
   if (params.source.kind === 'range') {
     const entityIds =
       params.source.entityIds ?? (await featureStore.entitiesWithMetric(b.projectId, params.metric));
-    const start = new Date(params.source.start);
-    const end = new Date(params.source.end);
-    yield* featureStore.streamRange({ ...base, entityIds, start, end });
-    return;
+    slices = rangeSpine(entityIds, new Date(params.source.start), new Date(params.source.end));
+  } else {
+    const spine = await batches.spine(b.id);
+    slices = (function* () {
+      for (let i = 0; i < spine.length; i += SPINE_SLICE) yield spine.slice(i, i + SPINE_SLICE);
+    })();
   }
-  const spine = await batches.spine(b.id);
-  for (let i = 0; i < spine.length; i += SPINE_SLICE) {
-    yield await featureStore.retrieveOffline({ ...base, spine: spine.slice(i, i + SPINE_SLICE) });
-  }
+  for (const spine of slices) yield await featureStore.retrieveOffline({ ...base, spine });
 }
 
 function fileMetadata(b: PredictionBatch, createdAt: Date): Record<string, string> {
@@ -98,16 +124,6 @@ function fileMetadata(b: PredictionBatch, createdAt: Date): Record<string, strin
 async function discardBatchObjects(objects: ArtifactStore, b: PredictionBatch) {
   await objects.abortUpload(batchKey(b));
   await objects.deletePrefix(batchPrefix(b));
-}
-
-/** When the store is down as a batch fails: retried every few seconds for ten minutes. */
-function discardLater(objects: ArtifactStore, b: PredictionBatch, log: Logger, attempt = 1): void {
-  setTimeout(() => {
-    discardBatchObjects(objects, b).catch(() => {
-      if (attempt < 120) discardLater(objects, b, log, attempt + 1);
-      else log.warn({ batchId: b.id }, 'gave up removing the objects of a failed prediction batch');
-    });
-  }, 5_000).unref();
 }
 
 async function versionOf(deps: PredictionBatchDeps, b: PredictionBatch): Promise<ModelVersion> {
@@ -203,40 +219,22 @@ export async function runPredictionBatch(
     log.info({ batchId: id, rows: written, bytes: stored.sizeBytes }, 'prediction batch succeeded');
     return 'succeeded';
   } catch (error) {
-    try {
-      // The record first: freeing the objects waits on the store, which may be what failed.
-      if (error instanceof BatchStopped) {
-        log.info({ batchId: id, rows: written }, 'prediction batch stopped (cancelled)');
-        return 'cancelled';
-      }
-      const reason =
-        error instanceof DomainError ? error.message : `internal error: ${(error as Error).message}`;
-      log.error({ err: error, batchId: id }, 'prediction batch failed');
-      await repo.fail(id, reason);
-      return 'failed';
-    } finally {
-      await discardBatchObjects(objects, record).catch((e: unknown) => {
-        log.warn({ err: e, batchId: id }, 'could not remove the objects of an unfinished batch; retrying');
-        discardLater(objects, record, log);
-      });
-    }
+    return endUnfinished(error, {
+      cancelled: error instanceof BatchStopped,
+      fail: (reason) => repo.fail(id, reason),
+      discard: () => discardBatchObjects(objects, record),
+      log,
+      job: { batchId: id },
+      rows: written,
+    });
   } finally {
     clearInterval(timer);
   }
 }
 
 /** Marks running batches whose worker stopped heartbeating as failed and frees their objects. */
-export async function sweepDeadPredictionBatches(deps: PredictionBatchDeps, log: Logger): Promise<number> {
-  const before = new Date(Date.now() - deps.heartbeatTimeoutMs);
-  const dead = await deps.batches.failStale(
-    before,
-    'the prediction batch worker stopped (process killed or lost) mid-batch',
-  );
-  for (const b of dead) {
-    log.warn({ batchId: b.id }, 'prediction batch worker lost; marked failed');
-    await discardBatchObjects(deps.objects, b).catch((error: unknown) =>
-      log.warn({ err: error, batchId: b.id }, 'could not remove the objects of a lost batch'),
-    );
-  }
-  return dead.length;
+export function sweepDeadPredictionBatches(deps: PredictionBatchDeps, log: Logger): Promise<number> {
+  const reason = 'the prediction batch worker stopped (process killed or lost) mid-batch';
+  const discard = (b: PredictionBatch) => discardBatchObjects(deps.objects, b);
+  return sweepDeadJobs(deps.batches, deps.heartbeatTimeoutMs, reason, discard, log);
 }

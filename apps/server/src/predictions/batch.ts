@@ -54,12 +54,12 @@ async function startBatch(
   if (reason) throw DomainError.badRequest(`model: ${reason}`, { model: [reason] });
   // The model's inputs: its lineage set's columns, as serving reads them (loads it, checked).
   const { spec } = await deps.predictions.cache.use(version, async (model) => model);
-  const { source, totalRows, warnings } = await resolveRowSource(deps, projectId, {
-    metric: spec.metric,
-    features: spec.columns,
-    spine: input.spine,
-    range: input.range,
-  });
+  const { source, totalRows, warnings } = await resolveRowSource(
+    deps,
+    projectId,
+    { metric: spec.metric, features: spec.columns, spine: input.spine, range: input.range },
+    'batch',
+  );
   const created = await deps.predictionBatches.batches.create({
     projectId,
     model: { id: version.id, name: version.modelName, version: version.version },

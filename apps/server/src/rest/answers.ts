@@ -168,14 +168,11 @@ export const MaterializeResult = z.object({
   entities: z.number().int(),
 });
 
-export const FeatureExport = z.object({
+/** What every durable job's record answers (exports, prediction batches): progress, result, timings. */
+const jobRecord = {
   id: z.string(),
   projectId: z.string(),
   status: ExportStatusSchema,
-  featureSet: z.string(),
-  featureSetVersion: z.number().int(),
-  metric: z.string(),
-  params: ExportParamsSchema,
   rowsWritten: z.number().int(),
   totalRows: z.number().int().nullable(),
   bytes: z.number().int().nullable(),
@@ -188,49 +185,40 @@ export const FeatureExport = z.object({
   startedAt: date.nullable(),
   finishedAt: date.nullable(),
   heartbeatAt: date.nullable(),
-});
-export const ExportPage = z.object({ items: z.array(FeatureExport), nextCursor: z.string().nullable() });
-export const ExportDetail = FeatureExport.extend({
-  statistics: ExportStatisticsSchema.nullable(),
+};
+const downloadUrl = {
   downloadUrl: z
     .string()
     .nullable()
     .meta({ description: 'Presigned GET URL of the Parquet file (succeeded only)' }),
   expiresAt: date.nullable(),
+};
+
+export const FeatureExport = z.object({
+  ...jobRecord,
+  featureSet: z.string(),
+  featureSetVersion: z.number().int(),
+  metric: z.string(),
+  params: ExportParamsSchema,
+});
+export const ExportPage = z.object({ items: z.array(FeatureExport), nextCursor: z.string().nullable() });
+export const ExportDetail = FeatureExport.extend({
+  statistics: ExportStatisticsSchema.nullable(),
+  ...downloadUrl,
 });
 
 export const PredictionBatch = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  status: ExportStatusSchema,
+  ...jobRecord,
   model: z
     .object({ id: z.string(), name: z.string(), version: z.number().int() })
     .meta({ description: 'The version the batch runs, resolved when it was created' }),
   params: PredictionBatchParamsSchema,
-  rowsWritten: z.number().int(),
-  totalRows: z.number().int().nullable(),
-  bytes: z.number().int().nullable(),
-  sha256: z.string().nullable(),
-  objectKey: z.string().nullable(),
-  error: z.string().nullable(),
-  warnings: z.array(z.string()),
-  createdBy: z.string(),
-  createdAt: date,
-  startedAt: date.nullable(),
-  finishedAt: date.nullable(),
-  heartbeatAt: date.nullable(),
 });
 export const PredictionBatchPage = z.object({
   items: z.array(PredictionBatch),
   nextCursor: z.string().nullable(),
 });
-export const PredictionBatchDetail = PredictionBatch.extend({
-  downloadUrl: z
-    .string()
-    .nullable()
-    .meta({ description: 'Presigned GET URL of the Parquet file (succeeded only)' }),
-  expiresAt: date.nullable(),
-});
+export const PredictionBatchDetail = PredictionBatch.extend(downloadUrl);
 
 /** A version's lineage as answered (LineageSchema is the input side, with its date parsing). */
 const Lineage = z.object({

@@ -77,6 +77,7 @@ export async function resolveRowSource(
     spine?: z.infer<typeof RowSpineSchema> | undefined;
     range?: z.infer<typeof RowRangeSchema> | undefined;
   },
+  job: 'export' | 'batch' = 'export',
 ): Promise<{ source: RowSource; totalRows: number; warnings: string[] }> {
   if (request.spine) {
     await assertEntitiesExist(
@@ -94,7 +95,7 @@ export async function resolveRowSource(
   const range = request.range as NonNullable<typeof request.range>;
   const hours = wholeHourCount(range.start, range.end);
   if (hours > MAX_EXPORT_RANGE_HOURS) {
-    const reason = `covers ${hours} hours; one export covers at most ${MAX_EXPORT_RANGE_HOURS}`;
+    const reason = `covers ${hours} hours; one ${job} covers at most ${MAX_EXPORT_RANGE_HOURS}`;
     throw DomainError.badRequest(`Invalid input: range: ${reason}`, { range: [reason] });
   }
   if (range.entityIds) await assertEntitiesExist(deps, projectId, range.entityIds, 'range.entityIds');
@@ -103,7 +104,7 @@ export async function resolveRowSource(
   const totalRows = rangeRowCount({ entityIds, start: range.start, end: range.end });
   if (totalRows > MAX_EXPORT_ROWS) {
     throw DomainError.badRequest(
-      `range: ${totalRows} rows is over the ${MAX_EXPORT_ROWS} one export writes`,
+      `range: ${totalRows} rows is over the ${MAX_EXPORT_ROWS} one ${job} writes`,
       {
         range: [`at most ${MAX_EXPORT_ROWS} rows`],
       },
