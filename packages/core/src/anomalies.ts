@@ -100,22 +100,22 @@ export interface AnomalyListFilter {
   limit: number;
 }
 
+/** One scoring of an hour: the version, its metric, the hour and the entities scored. */
+export interface ScoredHourScope {
+  projectId: string;
+  modelVersionId: string;
+  metric: string;
+  hour: Date;
+  entityIds: readonly string[];
+}
+
 /** Flags of the scheduled job. Implemented in @aihub/db. */
 export interface AnomalyRepository {
   /**
    * Replaces the flags of (version, hour) for the scored entities with `flags`, in one transaction;
    * a re-run of the same hour leaves one row per (version, entity, hour) (a unique constraint).
    */
-  record(
-    scope: {
-      projectId: string;
-      modelVersionId: string;
-      metric: string;
-      hour: Date;
-      entityIds: readonly string[];
-    },
-    flags: readonly NewAnomalyFlag[],
-  ): Promise<void>;
+  record(scope: ScoredHourScope, flags: readonly NewAnomalyFlag[]): Promise<void>;
   /** Newest hour first; `nextCursor` is null on the last page. */
   list(
     projectId: string,

@@ -4,6 +4,7 @@ import {
   type AnomalyRepository,
   DomainError,
   type NewAnomalyFlag,
+  type ScoredHourScope,
 } from '@aihub/core';
 import type pg from 'pg';
 import { connectOrThrow, translateDbError } from '../errors.js';
@@ -49,16 +50,7 @@ function toFlag(r: FlagRow): AnomalyFlag {
 export class PgAnomalyRepository implements AnomalyRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  async record(
-    scope: {
-      projectId: string;
-      modelVersionId: string;
-      metric: string;
-      hour: Date;
-      entityIds: readonly string[];
-    },
-    flags: readonly NewAnomalyFlag[],
-  ): Promise<void> {
+  async record(scope: ScoredHourScope, flags: readonly NewAnomalyFlag[]): Promise<void> {
     const client = await connectOrThrow(this.pool);
     try {
       await client.query('BEGIN');
