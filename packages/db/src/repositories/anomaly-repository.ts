@@ -12,40 +12,6 @@ import { deleteScoredFlagsSql, insertFlagsSql, listFlagsSql, optedInVersionsSql 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface FlagRow {
-  id: string;
-  model_version_id: string;
-  model_name: string;
-  version: number;
-  entity_id: string;
-  metric: string;
-  hour: Date;
-  actual: number;
-  expected: number;
-  residual: number;
-  std: number;
-  threshold: number;
-  detected_at: Date;
-}
-
-function toFlag(r: FlagRow): AnomalyFlag {
-  return {
-    id: r.id,
-    modelVersionId: r.model_version_id,
-    modelName: r.model_name,
-    version: r.version,
-    entityId: r.entity_id,
-    metric: r.metric,
-    hour: r.hour,
-    actual: r.actual,
-    expected: r.expected,
-    residual: r.residual,
-    std: r.std,
-    threshold: r.threshold,
-    detectedAt: r.detected_at,
-  };
-}
-
 /** Anomaly flags over raw SQL (see sql/anomalies.ts). */
 export class PgAnomalyRepository implements AnomalyRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -83,7 +49,7 @@ export class PgAnomalyRepository implements AnomalyRepository {
       throw DomainError.badRequest('cursor: not a flag id', { cursor: ['not a flag id from this API'] });
     }
     const result = await this.pool
-      .query<FlagRow>(listFlagsSql, [
+      .query<AnomalyFlag>(listFlagsSql, [
         projectId,
         filter.model ?? null,
         filter.entityId ?? null,
@@ -93,7 +59,8 @@ export class PgAnomalyRepository implements AnomalyRepository {
         filter.limit + 1,
       ])
       .catch(translateDbError);
-    const items = result.rows.slice(0, filter.limit).map(toFlag);
+    // The columns are selected under the domain's names (sql/anomalies.ts).
+    const items = result.rows.slice(0, filter.limit);
     const nextCursor = result.rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null;
     return { items, nextCursor };
   }

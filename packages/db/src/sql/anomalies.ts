@@ -18,8 +18,9 @@ export const insertFlagsSql = `
 
 // Newest hour first; the cursor is the last id of the previous page, compared by (hour, id).
 export const listFlagsSql = `
-  SELECT f.id, f.model_version_id, m.name AS model_name, v.version, f.entity_id, f.metric, f.hour,
-         f.actual, f.expected, f.residual, f.std, f.threshold, f.detected_at
+  SELECT f.id, f.model_version_id AS "modelVersionId", m.name AS "modelName", v.version,
+         f.entity_id AS "entityId", f.metric, f.hour, f.actual, f.expected, f.residual, f.std, f.threshold,
+         f.detected_at AS "detectedAt"
     FROM anomaly_flags f
     JOIN model_versions v ON v.id = f.model_version_id
     JOIN registered_models m ON m.id = v.model_id
