@@ -47,15 +47,15 @@ async function backendSeconds(pids: readonly number[]): Promise<number | null> {
 async function cpuTimed<T>(
   pids: readonly number[],
   fn: () => Promise<T>,
-): Promise<{ result: T; seconds: number; cpu: number | null }> {
+): Promise<{ result: T; seconds: number; cpu: number | null; server: number | null }> {
   const own = process.cpuUsage();
   const before = await backendSeconds(pids);
   const run = await timed(fn);
   const after = await backendSeconds(pids);
   const used = process.cpuUsage(own);
   const mine = (used.user + used.system) / 1e6;
-  const cpu = before === null || after === null ? null : mine + after - before;
-  return { ...run, cpu };
+  const server = before === null || after === null ? null : after - before;
+  return { ...run, cpu: server === null ? null : mine + server, server };
 }
 const dataset = await ensureDataset(entities, hours);
 // The server's pool (createDb: its connection settings, e.g. JIT off), two connections.
@@ -134,7 +134,7 @@ try {
       theirsCpu.push(duck.cpu ?? 0);
       peerRows = duck.result;
       console.log(
-        `run ${i + 1}: project ${fmt(run.seconds)} s (CPU ${run.cpu === null ? 'n/a' : fmt(run.cpu)} s), DuckDB ${fmt(duck.seconds)} s (CPU ${fmt(duck.cpu ?? 0)} s)`,
+        `run ${i + 1}: project ${fmt(run.seconds)} s (CPU ${run.cpu === null || run.server === null ? 'n/a' : `${fmt(run.cpu)} s, of which PostgreSQL ${fmt(run.server)}`} s), DuckDB ${fmt(duck.seconds)} s (CPU ${fmt(duck.cpu ?? 0)} s)`,
       );
     }
     const best = Math.min(...ours);
