@@ -79,6 +79,7 @@ const CUSTOM_SETS: Record<string, readonly string[]> = {
     'rolling_1h_std',
     'rolling_2h_min',
     'rolling_72h_max',
+    'lag_72h', // read from the 72-hour window's first hours (a lag as long as a window longer than 48 h)
     'last_hour_min',
     'last_hour_max',
     'delta_1h',
