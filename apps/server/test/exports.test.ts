@@ -254,13 +254,14 @@ describe('training-set exports to Parquet in object storage', () => {
     const admin = new pg.Client({ connectionString: server.env.DATABASE_URL });
     await admin.connect();
     try {
-      // Cuts the connection streaming the export's rows, as a database failover would.
+      // Cuts the connections reading the export's rows (two, reading slices side by side), as a
+      // database failover would.
       const cut = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND application_name = 'aihub-server'
             AND query LIKE '%unnest($4::timestamptz[]) AS g(as_of)%'`,
       );
-      expect(cut.rowCount).toBe(1);
+      expect(cut.rowCount).toBeGreaterThanOrEqual(1);
     } finally {
       await admin.end();
     }

@@ -93,8 +93,8 @@ export interface FeatureStore {
   refresh(projectId?: string): Promise<RefreshResult>;
   pendingInvalidations(projectId?: string): Promise<number>;
   retrieveOffline(request: OfflineRequest): Promise<FeatureRow[]>;
-  /** Streams range vectors in batches through a cursor (exports). */
-  streamRange(request: RangeRequest, batchSize?: number): AsyncGenerator<FeatureRow[]>;
+  /** Streams range vectors in batches of at most `sliceRows` rows (exports); order unspecified. */
+  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureRow[]>;
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult>;
   /** The named entities that exist in the project (all of them when `ids` is omitted). */
   entities(projectId: string, ids?: readonly string[]): Promise<EntityInfo[]>;

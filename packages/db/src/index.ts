@@ -4,6 +4,7 @@ export { PgFeatureStore } from './features/feature-store.js';
 export { ingestBatches } from './features/ingest.js';
 export {
   assertSpineSize,
+  rangeSlices,
   retrieveOfflineFeatures,
   streamRangeFeatures,
 } from './features/offline.js';

@@ -69,25 +69,6 @@ export function packRows(rows: readonly FeatureRow[], width: number, includeLabe
   return batch;
 }
 
-export function unpackRows(batch: RowBatch, width: number): FeatureRow[] {
-  const rows: FeatureRow[] = new Array(batch.entityIds.length);
-  for (let r = 0; r < rows.length; r++) {
-    const values: (number | null)[] = new Array(width);
-    for (let f = 0; f < width; f++) {
-      values[f] = batch.nulls[r * width + f] ? null : (batch.values[r * width + f] as number);
-    }
-    const row: FeatureRow = {
-      entityId: batch.entityIds[r] as string,
-      asOf: new Date(batch.asOf[r] as number),
-      values,
-    };
-    if (batch.labels && batch.labelNulls)
-      row.label = batch.labelNulls[r] ? null : (batch.labels[r] as number);
-    rows[r] = row;
-  }
-  return rows;
-}
-
 export function transferList(batch: RowBatch): ArrayBuffer[] {
   const list = [batch.asOf.buffer, batch.values.buffer, batch.nulls.buffer] as ArrayBuffer[];
   if (batch.labels && batch.labelNulls)

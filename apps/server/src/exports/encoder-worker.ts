@@ -1,13 +1,13 @@
 import type { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncoderOptions, FromEncoder, ToEncoder } from './encoder-protocol.js';
-import { unpackRows } from './encoder-protocol.js';
 import { ExportStatisticsAccumulator } from './feature-statistics.js';
-import { openExportWriter } from './parquet.js';
+import { openColumnarExportWriter } from './parquet-columns.js';
 
 /*
- * The Parquet encoder thread of one export (see encoder.ts). Encoding is most of an export's CPU;
- * here it runs beside the thread that reads rows from PostgreSQL and uploads the bytes, and its
+ * The Parquet encoder thread of one export (see encoder.ts). Encoding is most of an export's CPU
+ * in this process; here it runs beside the thread that reads rows from PostgreSQL and uploads the
+ * bytes, writing the column-wise batches as they come (parquet-columns.ts), and its
  * garbage lives in this thread's own, bounded heap. Each chunk of the file goes back to the export's
  * thread; at most a few MB are produced ahead of what the upload has taken (backpressure). The
  * per-feature statistics of the export are gathered here too, from the column-wise batches.
@@ -42,7 +42,7 @@ const fail = (error: unknown) =>
 
 // Messages are handled one at a time, in order.
 let queue: Promise<void> = Promise.resolve();
-const writerReady = openExportWriter(
+const writerReady = openColumnarExportWriter(
   sink as unknown as Writable,
   options.features,
   options.includeLabel,
@@ -65,7 +65,7 @@ port.on('message', (message: ToEncoder) => {
     try {
       const writer = await writerReady;
       if (message.kind === 'rows') {
-        await writer.append(unpackRows(message, options.features.length));
+        await writer.append(message);
         statistics.addBatch(message.entityIds.length, message.values, message.nulls);
         send({ kind: 'appended' });
       } else {

@@ -13,12 +13,13 @@ import {
 } from './encoder-protocol.js';
 
 /*
- * An export's Parquet writer on its own thread (encoder-worker.ts). Encoding is most of the CPU an
- * exported row costs this process (~8.7 of ~11 µs); on the server's own thread it delayed every
- * API request during an export (auth.whoami p99 86.7 ms during a 1M-row export, 30.7 ms with the
- * encoder here), and its garbage now stays in a heap of bounded size. It did not make exports
- * faster on 2 cores, where PostgreSQL computing the rows is the limit. Node's worker_threads are
- * used directly: a pool library would add nothing for one long-lived worker per running export.
+ * An export's Parquet writer on its own thread (encoder-worker.ts). Encoding (and the export's
+ * statistics) are most of the CPU an exported row costs this process; on the server's own thread
+ * they delayed every API request during an export (auth.whoami p99 86.7 ms during a 1M-row export,
+ * 30.7 ms with the encoder here), and their garbage stays in a heap of bounded size. Rows go over
+ * column-wise (encoder-protocol.ts) and are encoded column-wise (parquet-columns.ts). Node's
+ * worker_threads are used directly: a pool library would add nothing for one long-lived worker per
+ * running export.
  */
 
 export interface ExportEncoder {
@@ -71,7 +72,9 @@ export function openExportEncoder(
   let failure: Error | undefined;
   let queued = 0;
   let waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  let closed: { resolve: (statistics: EncodedStatistics) => void; reject: (error: Error) => void } | undefined;
+  let closed:
+    | { resolve: (statistics: EncodedStatistics) => void; reject: (error: Error) => void }
+    | undefined;
   const settleWaiters = () => {
     const pending = waiters;
     waiters = [];

@@ -2,8 +2,8 @@ import { PassThrough } from 'node:stream';
 import type { FeatureRow } from '@aihub/core';
 import { describe, expect, it } from 'vitest';
 import { expectStatisticsMatchFile, openDuckFile } from '../../test/support/duckdb-file.js';
-import { openExportEncoder } from './encoder.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
+import { openExportEncoder } from './encoder.js';
 
 /*
  * The export file describes itself (zoned as_of, key-value metadata) and its statistics agree with

@@ -51,8 +51,8 @@ export class PgFeatureStore implements FeatureStore {
     return retrieveOfflineFeatures(this.pool, request);
   }
 
-  streamRange(request: RangeRequest, batchSize?: number): AsyncGenerator<FeatureRow[]> {
-    return streamRangeFeatures(this.pool, request, batchSize);
+  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureRow[]> {
+    return streamRangeFeatures(this.pool, request, { sliceRows });
   }
 
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
