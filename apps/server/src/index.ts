@@ -14,7 +14,6 @@ export { createCallerFactory } from './trpc.js';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 // Used by the benchmarks to compare against the raw libraries on the same keys and encoding.
-export { packRows } from './exports/encoder-protocol.js';
 export { ExportStatisticsAccumulator } from './exports/feature-statistics.js';
 export { openExportWriter } from './exports/parquet.js';
 export { onlineKey } from './online/redis-online-store.js';

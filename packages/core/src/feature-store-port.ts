@@ -1,3 +1,4 @@
+import type { FeatureColumns } from './feature-columns.js';
 import type { FeatureRow } from './features.js';
 import type { IngestKind, IngestRecord } from './ingest.js';
 
@@ -93,8 +94,8 @@ export interface FeatureStore {
   refresh(projectId?: string): Promise<RefreshResult>;
   pendingInvalidations(projectId?: string): Promise<number>;
   retrieveOffline(request: OfflineRequest): Promise<FeatureRow[]>;
-  /** Streams range vectors in batches of at most `sliceRows` rows (exports); order unspecified. */
-  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureRow[]>;
+  /** Streams range vectors column-wise in batches of at most `sliceRows` rows (exports); order unspecified. */
+  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureColumns>;
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult>;
   /** The named entities that exist in the project (all of them when `ids` is omitted). */
   entities(projectId: string, ids?: readonly string[]): Promise<EntityInfo[]>;

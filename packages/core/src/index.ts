@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './export-metadata.js';
 export * from './exports.js';
 export * from './feature-checks.js';
+export * from './feature-columns.js';
 export * from './feature-statistics.js';
 export * from './feature-store-port.js';
 export * from './features.js';

@@ -1,4 +1,4 @@
-import type { FeatureRow } from '@aihub/core';
+import { type FeatureColumns, type FeatureRow, unpackFeatureColumns } from '@aihub/core';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rangeSlices, refreshAggregates, streamRangeFeatures } from '../src/index.js';
@@ -63,6 +63,9 @@ const request = {
 
 const expected = (entity: number, hour: number) => 100 * entity + hour - 1;
 
+// Column-wise batches read back as rows (one feature).
+const rowsOf = (columns: FeatureColumns) => unpackFeatureColumns(columns, 1);
+
 function key(row: FeatureRow) {
   return `${row.entityId}@${(row.asOf.getTime() - START) / HOUR}`;
 }
@@ -94,8 +97,8 @@ describe('range reader (exports)', () => {
         { ...request, projectId },
         { sliceRows, parallel },
       )) {
-        expect(batch.length).toBeLessThanOrEqual(sliceRows);
-        batches.push(batch);
+        expect(batch.entityIds.length).toBeLessThanOrEqual(sliceRows);
+        batches.push(rowsOf(batch));
       }
       const rows = batches.flat();
       expect(rows).toHaveLength(ENTITIES.length * HOURS);
@@ -121,7 +124,7 @@ describe('range reader (exports)', () => {
         { ...request, projectId },
         { sliceRows: 7, parallel: 2 },
       )) {
-        rows.push(...batch);
+        rows.push(...rowsOf(batch));
         if (!changed) {
           // e4 is read by slices issued after this point, on both connections.
           await writeReadings(4, 1000);
@@ -136,7 +139,7 @@ describe('range reader (exports)', () => {
       // A read started now sees the change.
       const after: FeatureRow[] = [];
       for await (const batch of streamRangeFeatures(pool, { ...request, projectId, entityIds: ['e4'] }))
-        after.push(...batch);
+        after.push(...rowsOf(batch));
       expect(after.map((r) => r.values[0])).toEqual(
         Array.from({ length: HOURS }, (_, h) => expected(4, h + 1) + 1000),
       );
@@ -152,7 +155,7 @@ describe('range reader (exports)', () => {
       { ...request, projectId },
       { sliceRows: 7, parallel: 3 },
     )) {
-      expect(batch.length).toBeGreaterThan(0);
+      expect(batch.entityIds.length).toBeGreaterThan(0);
       break;
     }
     expect(pool.totalCount - pool.idleCount).toBe(0);

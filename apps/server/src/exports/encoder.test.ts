@@ -3,7 +3,6 @@ import type { FeatureRow } from '@aihub/core';
 import parquet from '@dsnp/parquetjs';
 import { describe, expect, it } from 'vitest';
 import { openExportEncoder } from './encoder.js';
-import { packRows, type RowBatch } from './encoder-protocol.js';
 
 const rows: FeatureRow[] = [
   { entityId: 'm-1', asOf: new Date('2026-03-29T00:00:00Z'), values: [1.5, null, -0.25], label: 2 },
@@ -27,33 +26,7 @@ async function readBack(file: Buffer): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-/** The inverse of packRows, to check it (the encoder reads batches column-wise). */
-function unpackRows(batch: RowBatch, width: number): FeatureRow[] {
-  const rows: FeatureRow[] = new Array(batch.entityIds.length);
-  for (let r = 0; r < rows.length; r++) {
-    const values: (number | null)[] = new Array(width);
-    for (let f = 0; f < width; f++) {
-      values[f] = batch.nulls[r * width + f] ? null : (batch.values[r * width + f] as number);
-    }
-    const row: FeatureRow = {
-      entityId: batch.entityIds[r] as string,
-      asOf: new Date(batch.asOf[r] as number),
-      values,
-    };
-    if (batch.labels && batch.labelNulls)
-      row.label = batch.labelNulls[r] ? null : (batch.labels[r] as number);
-    rows[r] = row;
-  }
-  return rows;
-}
-
 describe('export encoder thread', () => {
-  it('packs and unpacks rows column-wise without changing a value or a null', () => {
-    expect(unpackRows(packRows(rows, 3, true), 3)).toEqual(rows);
-    const unlabelled = rows.map(({ label: _, ...row }) => row);
-    expect(unpackRows(packRows(unlabelled, 3, false), 3)).toEqual(unlabelled);
-  });
-
   it('writes a Parquet file that reads back row for row (encoded on its own thread)', async () => {
     const output = new PassThrough();
     const file = collect(output);

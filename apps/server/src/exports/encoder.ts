@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FeatureRow } from '@aihub/core';
+import { type FeatureColumns, type FeatureRow, packFeatureRows } from '@aihub/core';
 import {
   type EncodedStatistics,
   type EncoderOptions,
   type FromEncoder,
-  packRows,
+  type RowBatch,
   type ToEncoder,
   transferList,
 } from './encoder-protocol.js';
@@ -24,7 +24,7 @@ import {
 
 export interface ExportEncoder {
   /** Resolves once the encoder can take another batch (at most two are queued). */
-  append(rows: readonly FeatureRow[]): Promise<void>;
+  append(rows: readonly FeatureRow[] | FeatureColumns): Promise<void>;
   /**
    * Writes the footer and ends `output` once every chunk of the file was written to it; answers
    * the per-feature statistics of the rows written.
@@ -35,8 +35,13 @@ export interface ExportEncoder {
 }
 
 const MAX_QUEUED_BATCHES = 2;
-// The encoder holds at most one row group (50,000 rows) of shredded values at a time.
-const ENCODER_HEAP_MB = 256;
+// The encoder holds one row group (50,000 rows) of column-wise values (a few MB), the pages being
+// written and the statistics' sketches; a small old generation keeps its garbage collected early
+// (the process's peak RSS during a big export, bench/export).
+const ENCODER_HEAP_MB = 64;
+// Its garbage is short-lived (pages, per-page sets): a young generation of a few MB is enough, and
+// V8's default (tens of MB per thread) would be most of the thread's resident memory.
+const ENCODER_YOUNG_MB = 8;
 
 function startWorker(options: EncoderOptions): Worker {
   const here = import.meta.url;
@@ -51,7 +56,7 @@ function startWorker(options: EncoderOptions): Worker {
   }
   return new Worker(file, {
     workerData: options,
-    resourceLimits: { maxOldGenerationSizeMb: ENCODER_HEAP_MB },
+    resourceLimits: { maxOldGenerationSizeMb: ENCODER_HEAP_MB, maxYoungGenerationSizeMb: ENCODER_YOUNG_MB },
   });
 }
 
@@ -115,8 +120,12 @@ export function openExportEncoder(
   return {
     async append(rows) {
       if (failure) throw failure;
-      if (rows.length === 0) return;
-      const batch = packRows(rows, features.length, includeLabel);
+      const columns = Array.isArray(rows)
+        ? packFeatureRows(rows, features.length, includeLabel)
+        : (rows as FeatureColumns);
+      if (columns.entityIds.length === 0) return;
+      // The typed arrays' memory moves to the encoder thread (they are unusable here after).
+      const batch: RowBatch = { kind: 'rows', ...columns };
       queued++;
       post(batch, transferList(batch));
       while (queued >= MAX_QUEUED_BATCHES) {

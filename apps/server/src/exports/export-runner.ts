@@ -4,9 +4,10 @@ import {
   DomainError,
   type ExportRepository,
   exportFileMetadata,
+  type FeatureColumns,
   type FeatureExport,
-  type FeatureRow,
   type FeatureStore,
+  packFeatureRows,
   prefetch,
 } from '@aihub/core';
 import type { Logger } from 'pino';
@@ -14,11 +15,12 @@ import { openExportEncoder } from './encoder.js';
 import { STATISTICS_SKETCH } from './feature-statistics.js';
 
 /*
- * The export worker: rows stream from PostgreSQL (cursor) through the Parquet writer into an upload
- * to the final key. S3 publishes an object only when its upload completes (a single PUT, or a
- * multipart upload's CompleteMultipartUpload), so a half-written file is never visible there; an
- * interrupted multipart upload is aborted. The record is marked succeeded only after the upload
- * completed (write-then-publish); any failure or cancel before that removes what was written.
+ * The export worker: rows stream from PostgreSQL (slices read side by side, column-wise) through
+ * the Parquet writer into an upload to the final key. S3 publishes an object only when its upload
+ * completes (a single PUT, or a multipart upload's CompleteMultipartUpload), so a half-written
+ * file is never visible there; an interrupted multipart upload is aborted. The record is marked
+ * succeeded only after the upload completed (write-then-publish); any failure or cancel before
+ * that removes what was written.
  * (An earlier version uploaded to a temporary key and copied: a copy of the whole file, which S3
  * also limits to 5 GB, for no gain in atomicity.)
  */
@@ -46,7 +48,7 @@ async function* rowsOf(
   featureStore: FeatureStore,
   deps: ExportDeps,
   e: FeatureExport,
-): AsyncGenerator<FeatureRow[]> {
+): AsyncGenerator<FeatureColumns> {
   const { params } = e;
   const base = {
     projectId: e.projectId,
@@ -64,7 +66,8 @@ async function* rowsOf(
   }
   const spine = await deps.exports.spine(e.id);
   for (let i = 0; i < spine.length; i += SPINE_SLICE) {
-    yield await featureStore.retrieveOffline({ ...base, spine: spine.slice(i, i + SPINE_SLICE) });
+    const rows = await featureStore.retrieveOffline({ ...base, spine: spine.slice(i, i + SPINE_SLICE) });
+    yield packFeatureRows(rows, params.features.length, params.includeLabel);
   }
 }
 
@@ -189,8 +192,9 @@ export async function runExport(
     const produce = async () => {
       for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
         if (stopped) throw new ExportStopped();
+        const rows = batch.entityIds.length;
         await encoder.append(batch);
-        written += batch.length;
+        written += rows;
       }
       return encoder.close();
     };

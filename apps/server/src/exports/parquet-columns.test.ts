@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
-import type { FeatureRow } from '@aihub/core';
+import { type FeatureRow, packFeatureRows } from '@aihub/core';
 import parquet from '@dsnp/parquetjs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { packRows } from './encoder-protocol.js';
 import { openExportWriter } from './parquet.js';
 import { openColumnarExportWriter } from './parquet-columns.js';
 
@@ -54,7 +53,7 @@ async function bothFiles(rows: FeatureRow[], metadata: Record<string, string>) {
   const byColumns = collector();
   const columnWriter = await openColumnarExportWriter(byColumns.sink, FEATURES, true, metadata);
   for (let i = 0; i < rows.length; i += 4_999) {
-    await columnWriter.append(packRows(rows.slice(i, i + 4_999), FEATURES.length, true));
+    await columnWriter.append(packFeatureRows(rows.slice(i, i + 4_999), FEATURES.length, true));
   }
   await columnWriter.close();
   return { expected: byRows.bytes(), actual: byColumns.bytes() };

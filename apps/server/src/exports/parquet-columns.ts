@@ -1,13 +1,13 @@
 import type { Writable } from 'node:stream';
+import type { FeatureColumns } from '@aihub/core';
 import type { ParquetField } from '@dsnp/parquetjs';
-import parquet from '@dsnp/parquetjs';
 import parquetTypes from '@dsnp/parquetjs/dist/gen-nodejs/parquet_types.js';
 import parquetCodecs from '@dsnp/parquetjs/dist/lib/codec/index.js';
 import parquetCompression from '@dsnp/parquetjs/dist/lib/compression.js';
 import type { Page } from '@dsnp/parquetjs/dist/lib/declare.js';
 import parquetPrimitives from '@dsnp/parquetjs/dist/lib/types.js';
 import parquetUtil from '@dsnp/parquetjs/dist/lib/util.js';
-import type { RowBatch } from './encoder-protocol.js';
+import parquetWriter from '@dsnp/parquetjs/dist/lib/writer.js';
 import { exportSchema, ROW_GROUP_SIZE, writeUtcTimestamps } from './parquet.js';
 
 /*
@@ -187,7 +187,7 @@ async function timestampPage(field: Field, millis: Float64Array, start: number, 
 
 export interface ColumnarExportWriter {
   /** Appends a batch of rows (its typed arrays are read, not kept). */
-  append(batch: RowBatch): Promise<void>;
+  append(batch: FeatureColumns): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -199,8 +199,8 @@ export async function openColumnarExportWriter(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<ColumnarExportWriter> {
   const schema = exportSchema(features, includeLabel);
-  const sink = output as unknown as Parameters<typeof parquet.ParquetWriter.openStream>[1];
-  const writer = await parquet.ParquetWriter.openStream(schema, sink, { rowGroupSize: ROW_GROUP_SIZE });
+  const sink = output as unknown as Parameters<typeof parquetWriter.ParquetWriter.openStream>[1];
+  const writer = await parquetWriter.ParquetWriter.openStream(schema, sink, { rowGroupSize: ROW_GROUP_SIZE });
   const envelope = writer.envelopeWriter;
   if (!envelope) throw new Error('parquetjs opened a writer without an envelope');
   writeUtcTimestamps(envelope, new Set(['as_of']));

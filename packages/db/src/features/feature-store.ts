@@ -1,5 +1,6 @@
 import type {
   EntityInfo,
+  FeatureColumns,
   FeatureRow,
   FeatureStore,
   IngestBatch,
@@ -51,7 +52,7 @@ export class PgFeatureStore implements FeatureStore {
     return retrieveOfflineFeatures(this.pool, request);
   }
 
-  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureRow[]> {
+  streamRange(request: RangeRequest, sliceRows?: number): AsyncGenerator<FeatureColumns> {
     return streamRangeFeatures(this.pool, request, { sliceRows });
   }
 
