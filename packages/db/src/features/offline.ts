@@ -140,8 +140,9 @@ interface SliceConnection {
  * Rows come column-wise (FeatureColumns), packed as PostgreSQL sends them.
  *
  * The connections share one snapshot (pg_export_snapshot, as pg_dump's parallel workers do), so
- * the export is as consistent as the single query it replaces. JIT is off for them: compiling
- * the query took 0.9 s per query for index lookups that gain nothing from it. Memory: at most
+ * the export is as consistent as the single query it replaces. JIT is off for them (as for the
+ * server's pool, client.ts; also for a pool without it): compiling the query took 0.9 s for index
+ * lookups that gain nothing from it. Memory: at most
  * RANGE_PARALLEL_SLICES slices being read plus the one yielded.
  */
 export async function* streamRangeFeatures(
