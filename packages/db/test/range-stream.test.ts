@@ -149,6 +149,26 @@ describe('range reader (exports)', () => {
     }
   });
 
+  it('reads on the connections it can have: one, when the pool has no room for a second', async () => {
+    const small = createTestPool({ connectionString: db.url, max: 1, connectionTimeoutMillis: 2_000 });
+    try {
+      const rows: FeatureRow[] = [];
+      for await (const batch of streamRangeFeatures(
+        small,
+        { ...request, projectId },
+        { sliceRows: 7, parallel: 3 },
+      )) {
+        expect(small.totalCount).toBe(1);
+        rows.push(...rowsOf(batch));
+      }
+      expect(rows).toHaveLength(ENTITIES.length * HOURS);
+      expect(new Set(rows.map(key)).size).toBe(rows.length);
+      expect(small.idleCount).toBe(1);
+    } finally {
+      await small.end();
+    }
+  });
+
   it('gives its connections back when the reader stops early', async () => {
     for await (const batch of streamRangeFeatures(
       pool,

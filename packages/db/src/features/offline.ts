@@ -160,14 +160,18 @@ export async function* streamRangeFeatures(
     options.sliceRows ?? RANGE_SLICE_ROWS,
   );
   const parallel = Math.max(1, options.parallel ?? RANGE_PARALLEL_SLICES);
-  // Connection k reads slices k, k + parallel, ...: opened on its first slice, one query at a time.
+  // Connections are taken as slices need them, one query at a time each: the first always (it
+  // exports the snapshot), more (up to `parallel`) only while the pool has room at that moment, so
+  // concurrent exports never wait on each other's second connection.
   const opened: Promise<SliceConnection>[] = [];
   const connections: SliceConnection[] = [];
+  const free: SliceConnection[] = [];
+  const waiting: ((c: SliceConnection) => void)[] = [];
   let snapshot = '';
 
   const open = async (k: number): Promise<SliceConnection> => {
     // The first connection exports the snapshot the others import.
-    if (k > 0) await connection(0);
+    if (k > 0) await opened[0];
     const client = await connectOrThrow(pool);
     // A checked-out client's connection errors (server terminated, network cut) are emitted on
     // the client: without a listener they would crash the process. A broken client is discarded.
@@ -193,13 +197,29 @@ export async function* streamRangeFeatures(
     c.busy = false;
     return c;
   };
-  const connection = (k: number) => {
-    opened[k] ??= open(k);
-    return opened[k];
+  const waitForFree = () => new Promise<SliceConnection>((resolve) => waiting.push(resolve));
+  const acquire = (): Promise<SliceConnection> => {
+    const idle = free.pop();
+    if (idle) return Promise.resolve(idle);
+    const max = pool.options.max ?? 10;
+    const room = pool.idleCount > 0 || pool.totalCount < max;
+    if (opened.length === 0 || (opened.length < parallel && room)) {
+      const k = opened.length;
+      const opening = open(k);
+      opened.push(opening);
+      // Another connection is an optimization: if it cannot be had, the ones there are read on.
+      return k === 0 ? opening : opening.catch(waitForFree);
+    }
+    return waitForFree();
+  };
+  const giveBack = (c: SliceConnection) => {
+    const next = waiting.shift();
+    if (next) next(c);
+    else free.push(c);
   };
   const width = specs.length;
-  const read = async (index: number, slice: RangeSlice): Promise<FeatureColumns> => {
-    const c = await connection(index % parallel);
+  const read = async (slice: RangeSlice): Promise<FeatureColumns> => {
+    const c = await acquire();
     c.busy = true;
     try {
       // Each row goes into the slice's typed arrays as it is parsed (pg's 'row' event, rows not
@@ -254,16 +274,17 @@ export async function* streamRangeFeatures(
       throw error;
     } finally {
       c.busy = false;
+      // A broken connection is not read on again (its error ends the whole read).
+      if (!c.broken) giveBack(c);
     }
   };
 
   const pending: Promise<FeatureColumns>[] = [];
-  let issued = 0;
   const refill = () => {
     while (pending.length < parallel) {
       const next = slices.next();
       if (next.done) return;
-      const reading = read(issued++, next.value);
+      const reading = read(next.value);
       // Settled later (or abandoned when the export stops): never an unhandled rejection.
       reading.catch(() => undefined);
       pending.push(reading);
