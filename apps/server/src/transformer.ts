@@ -28,53 +28,70 @@ const notPlain = new NotPlain();
 export class UnsafeAnswer extends Error {}
 const SERVED_RESERVED_KEYS = new Set(['constructor', 'prototype']);
 
+/** superjson's dotted path: `.` and backslashes in keys escaped, indexes as they are. */
+function pathOf(path: readonly (string | number)[]): string {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const part = path[i] as string | number;
+    if (i > 0) out += '.';
+    out += typeof part === 'number' ? String(part) : escapeKey(part);
+  }
+  return out;
+}
+
+/** Whatever superjson would annotate, it cannot under a reserved key (see above). */
+function failure(path: readonly (string | number)[], underReservedKey: boolean): Error {
+  return underReservedKey
+    ? new UnsafeAnswer(`answer has a value needing annotation at ${pathOf(path)}`)
+    : notPlain;
+}
+
+// The path holds keys unescaped and indexes as numbers: joined only for a Date (or an error), so
+// the walk allocates nothing per plain node.
 function visit(
   node: unknown,
-  path: string[],
+  path: (string | number)[],
   dates: Record<string, ['Date']>,
   seen: Set<object>,
   underReservedKey = false,
 ): void {
-  // Whatever superjson would annotate, it cannot under a reserved key (see above).
-  const fail = () =>
-    underReservedKey ? new UnsafeAnswer(`answer has a value needing annotation at ${path.join('.')}`) : notPlain;
   switch (typeof node) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(node) || Object.is(node, -0)) throw fail();
+      if (!Number.isFinite(node) || Object.is(node, -0)) throw failure(path, underReservedKey);
       return;
     case 'object':
       break;
     default:
-      throw fail();
+      throw failure(path, underReservedKey);
   }
   if (node === null) return;
   // superjson records a second reference to the same object as a referential equality.
-  if (seen.has(node)) throw fail();
+  if (seen.has(node)) throw failure(path, underReservedKey);
   seen.add(node);
   if (node instanceof Date) {
-    if (underReservedKey || path.length === 0 || Number.isNaN(node.getTime())) throw fail();
-    dates[path.join('.')] = ['Date'];
+    if (underReservedKey || path.length === 0 || Number.isNaN(node.getTime())) throw failure(path, underReservedKey);
+    dates[pathOf(path)] = ['Date'];
     return;
   }
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
-      if (!(i in node)) throw fail();
-      path.push(String(i));
+      if (!(i in node)) throw failure(path, underReservedKey);
+      path.push(i);
       visit(node[i], path, dates, seen, underReservedKey);
       path.pop();
     }
     return;
   }
   const proto = Object.getPrototypeOf(node);
-  if (proto !== Object.prototype && proto !== null) throw fail();
+  if (proto !== Object.prototype && proto !== null) throw failure(path, underReservedKey);
   for (const key of Object.keys(node)) {
-    if (key === '__proto__') throw new UnsafeAnswer(`answer has a __proto__ key at ${path.join('.')}`);
+    if (key === '__proto__') throw new UnsafeAnswer(`answer has a __proto__ key at ${pathOf(path)}`);
     const value = (node as Record<string, unknown>)[key];
-    if (value === undefined) throw fail();
-    path.push(escapeKey(key));
+    if (value === undefined) throw failure(path, underReservedKey);
+    path.push(key);
     visit(value, path, dates, seen, underReservedKey || SERVED_RESERVED_KEYS.has(key));
     path.pop();
   }

@@ -89,7 +89,9 @@ export class RedisOnlineStore implements OnlineStore {
     // than wait (the client has no offline queue). Nothing here remembers a "down" state.
     if (this.redis.status !== 'ready') throw DomainError.unavailable('Redis');
     const pipeline = this.redis.pipeline();
-    for (const entityId of entityIds) pipeline.hmget(onlineKey(key, entityId), AS_OF_FIELD, ...features);
+    // One field list for every entity of the call.
+    const fields = [AS_OF_FIELD, ...features];
+    for (const entityId of entityIds) pipeline.hmget(onlineKey(key, entityId), ...fields);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       // The verdict waits one turn of the event loop: on a busy process the timer can fire in the
@@ -111,17 +113,20 @@ export class RedisOnlineStore implements OnlineStore {
     } finally {
       clearTimeout(timer);
     }
-    return entityIds.map((entityId, i) => {
-      const [error, raw] = results?.[i] ?? [null, null];
-      if (error) throw DomainError.unavailable('Redis', error);
-      const fields = raw as (string | null)[] | null;
-      const asOf = fields?.[0];
-      if (!fields || asOf === null || asOf === undefined) return null;
-      return {
-        entityId,
-        asOf: new Date(Number(asOf)),
-        values: features.map((_, f) => decode(fields[f + 1] ?? null)),
-      };
-    });
+    const vectors: (OnlineVector | null)[] = new Array(entityIds.length);
+    for (let i = 0; i < entityIds.length; i++) {
+      const result = results?.[i];
+      if (result?.[0]) throw DomainError.unavailable('Redis', result[0]);
+      const raw = result?.[1] as (string | null)[] | null | undefined;
+      const asOf = raw?.[0];
+      if (!raw || asOf === null || asOf === undefined) {
+        vectors[i] = null;
+        continue;
+      }
+      const values: (number | null)[] = new Array(features.length);
+      for (let f = 0; f < features.length; f++) values[f] = decode(raw[f + 1] ?? null);
+      vectors[i] = { entityId: entityIds[i] as string, asOf: new Date(Number(asOf)), values };
+    }
+    return vectors;
   }
 }

@@ -71,12 +71,14 @@ export async function getFeatures(deps: AppDeps, projectId: string, input: GetFe
         deps.online.readTimeoutMs,
       );
       let hits = 0;
-      vectors.forEach((v, i) => {
+      for (let i = 0; i < vectors.length; i++) {
+        const v = vectors[i];
         if (v && v.asOf.getTime() <= hour.getTime()) {
-          served[i] = { ...v, source: 'online', stale: stale(v.asOf), status: 'ok' };
+          const { entityId, asOf, values } = v;
+          served[i] = { entityId, asOf, values, source: 'online', stale: stale(asOf), status: 'ok' };
           hits++;
         }
-      });
+      }
       deps.metrics.onlineVectors.inc({ outcome: 'hit' }, hits);
       deps.metrics.onlineVectors.inc({ outcome: 'miss' }, vectors.length - hits);
     } catch (error) {
@@ -85,7 +87,7 @@ export async function getFeatures(deps: AppDeps, projectId: string, input: GetFe
     }
   }
 
-  const missing = input.entityIds.filter((_, i) => served[i] === undefined);
+  const missing = served.includes(undefined) ? input.entityIds.filter((_, i) => served[i] === undefined) : [];
   if (missing.length > 0) {
     // Vectors are materialized only for entities with readings of the metric: one found online
     // proves the metric known; otherwise ask (cached once known).
