@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { benchServer } from '../lib/bench-server.js';
 import { entityId } from '../lib/dataset.js';
 import { banner, fmt, option } from '../lib/figures.js';
+import { gcBetween, gcTotals } from '../lib/gc.js';
 import { latencies, loadNote, steady } from '../lib/steady.js';
 
 const seconds = option('seconds', 30);
@@ -38,6 +39,7 @@ try {
   const key = { projectId: dataset.projectId, featureSet: 'forecast_advanced', version: 1, metric: 'kwh' };
   for (const batch of [1, 10, 100]) {
     const ids = (i: number) => Array.from({ length: batch }, (_, k) => entityId((i * batch + k) % entities));
+    const gcBefore = await gcTotals(url);
     const api = await steady(run, async (i) => {
       const r = await client.features.get.query({
         featureSet: 'forecast_advanced',
@@ -46,6 +48,7 @@ try {
       });
       if (r.vectors.some((v) => v.source !== 'online')) throw new Error('not served online');
     });
+    const gc = gcBetween(gcBefore, await gcTotals(url), api.n);
     const raw = await steady({ seconds, rate }, async (i) => {
       const pipeline = redis.pipeline();
       for (const id of ids(i)) pipeline.hgetall(onlineKey(key, id));
@@ -59,7 +62,8 @@ try {
     console.log(
       `batch ${String(batch).padStart(3)}: features.get ${latencies(api)}` +
         `  |  raw ioredis HGETALL ${latencies(raw)}` +
-        `  |  p50 - raw p50 = ${fmt(api.p50 - raw.p50)} ms, p50 / floor p50 = ${fmt(api.p50 / floor.p50)}${targets}`,
+        `  |  p50 - raw p50 = ${fmt(api.p50 - raw.p50)} ms, p50 / floor p50 = ${fmt(api.p50 / floor.p50)}${targets}` +
+        `\n    ${gc}`,
     );
   }
   console.log(`(${loadNote()} at the end)`);

@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { benchServer } from '../lib/bench-server.js';
 import { entityId } from '../lib/dataset.js';
 import { banner, option } from '../lib/figures.js';
+import { gcBetween, gcTotals } from '../lib/gc.js';
 import { latencies, loadNote, steady } from '../lib/steady.js';
 
 const seconds = option('seconds', 30);
@@ -55,6 +56,7 @@ try {
   const key = { projectId: dataset.projectId, featureSet: 'forecast_advanced', version: 1, metric: 'kwh' };
   for (const batch of [1, 100]) {
     const ids = (i: number) => Array.from({ length: batch }, (_, k) => entityId((i * batch + k) % entities));
+    const gcBefore = await gcTotals(url);
     const api = await steady(run, async (i) => {
       const r = await client.predictions.predict.query({
         model: 'bench-trees@production',
@@ -64,6 +66,7 @@ try {
         throw new Error('not served online, or no prediction');
       }
     });
+    const gc = gcBetween(gcBefore, await gcTotals(url), api.n);
     // The same inputs the server ran: the vectors of the first 50 requests' entities.
     const inputs: Float32Array[] = [];
     for (let i = 0; i < 50; i++) {
@@ -93,6 +96,7 @@ try {
     });
     console.log(
       `batch ${String(batch).padStart(3)}: predictions.predict ${latencies(api)}  (target p99 <= ${batch === 1 ? 3 : 15} ms)` +
+        `\n    ${gc}` +
         `\n    raw InferenceSession.run ${latencies(raw)}` +
         `\n    raw online read (ioredis HGETALL) ${latencies(read)}` +
         `\n    features.get (HTTP) ${latencies(get)}`,
