@@ -100,7 +100,8 @@ try {
     await client.query(`CREATE TABLE raw_readings (
       project_id uuid NOT NULL DEFAULT '${projectId}', entity_id text NOT NULL, metric text NOT NULL,
       ts timestamptz(3) NOT NULL, value float8 NOT NULL, PRIMARY KEY (project_id, entity_id, metric, ts))`);
-    const own = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number;
+    const own = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+      ?.pid as number;
     const cpuBefore = await cpuSeconds(own);
     const run = await timed(() =>
       pipeline(
@@ -146,7 +147,9 @@ try {
   const backendsAfter = await backendsCpu(client);
   const stored = await client.query<{ n: string }>('SELECT count(*) AS n FROM timeseries_data');
   const serverCpu =
-    serverCpuBefore === undefined || serverCpuAfter === undefined ? undefined : serverCpuAfter - serverCpuBefore;
+    serverCpuBefore === undefined || serverCpuAfter === undefined
+      ? undefined
+      : serverCpuAfter - serverCpuBefore;
   // The bench's own connection is among the backends; it only ran the two snapshots meanwhile.
   const pgCpu = cpuSpent(backendsBefore, backendsAfter);
   const projectRate = rows / project.seconds;

@@ -20,28 +20,6 @@ export interface PeerSpineRow {
   asOf: Date;
 }
 
-/** forecast_advanced, in the spec's column order: what peerVectorsSql selects after `ord`. */
-export const PEER_COLUMNS = [
-  'lag_1h',
-  'lag_24h',
-  'lag_168h',
-  'hour_of_day',
-  'day_of_week',
-  'is_weekend',
-  'month',
-  'rolling_24h_mean',
-  'rolling_24h_std',
-  'rolling_24h_min',
-  'rolling_24h_max',
-  'rolling_168h_mean',
-  'rolling_168h_std',
-  'weather_temperature_c',
-  'weather_humidity_pct',
-  'weather_wind_speed_ms',
-  'weather_solar_radiation_wm2',
-  'weather_precipitation_mm',
-] as const;
-
 const HOUR = 3_600_000;
 
 /*
@@ -98,7 +76,9 @@ SELECT sp.ord,
        extract(month FROM timezone(sp.tz, to_timestamp(sp.h * 3600)))::double AS month,
        st.rolling_24h_mean, st.rolling_24h_std, st.rolling_24h_min, st.rolling_24h_max,
        st.rolling_168h_mean, st.rolling_168h_std,
-       wx.temperature_c, wx.humidity_pct, wx.wind_speed_ms, wx.solar_radiation_wm2, wx.precipitation_mm
+       wx.temperature_c AS weather_temperature_c, wx.humidity_pct AS weather_humidity_pct,
+       wx.wind_speed_ms AS weather_wind_speed_ms, wx.solar_radiation_wm2 AS weather_solar_radiation_wm2,
+       wx.precipitation_mm AS weather_precipitation_mm
   FROM sp
   LEFT JOIN stats st ON st.ord = sp.ord
   LEFT JOIN wx ON wx.location_id = sp.location_id AND wx.h = sp.h
@@ -107,8 +87,8 @@ SELECT sp.ord,
 export interface DuckPeer {
   /** Loads the spine (not timed by the caller's convention: the project gets it in memory too). */
   loadSpine(spine: readonly PeerSpineRow[]): Promise<void>;
-  /** The vectors of the loaded spine, in spine order, as plain arrays of numbers or nulls. */
-  vectors(): Promise<(number | null)[][]>;
+  /** The vectors of the loaded spine, in spine order, as plain arrays of numbers or nulls, and their column names. */
+  vectors(): Promise<{ columns: string[]; rows: (number | null)[][] }>;
   close(): void;
 }
 
@@ -212,7 +192,10 @@ export async function openDuckPeer(options: {
     },
     async vectors() {
       const reader = await connection.runAndReadAll(peerVectorsSql);
-      return reader.getRows().map((row) => row.slice(1).map((v) => (v === null ? null : Number(v))));
+      return {
+        columns: reader.columnNames().slice(1),
+        rows: reader.getRows().map((row) => row.slice(1).map((v) => (v === null ? null : Number(v)))),
+      };
     },
     close() {
       connection.closeSync();

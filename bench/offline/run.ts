@@ -16,7 +16,7 @@ import {
   markRefreshed,
 } from '../lib/dataset.js';
 import { banner, fmt, option, timed } from '../lib/figures.js';
-import { openDuckPeer, PEER_COLUMNS } from './duckdb-peer.js';
+import { openDuckPeer } from './duckdb-peer.js';
 
 const entities = option('entities', 1000);
 const hours = option('hours', 8760);
@@ -86,7 +86,6 @@ try {
     ),
   }));
   const features = PREDEFINED_FEATURE_SETS.forecast_advanced as readonly string[];
-  if (features.join() !== PEER_COLUMNS.join()) throw new Error('the DuckDB peer computes other columns');
   const store = new PgFeatureStore(pool);
   const peer = await openDuckPeer({
     pool,
@@ -108,7 +107,10 @@ try {
       features,
       spine: spine.slice(0, 1000),
     });
-    await peer.vectors();
+    const { columns } = await peer.vectors();
+    if (columns.join() !== features.join()) {
+      throw new Error(`the DuckDB peer computes ${columns.join()}, not ${features.join()}`);
+    }
     // The pool's two backends: both connected now, and kept (see idleTimeoutMillis above).
     await Promise.all([pool.query('SELECT pg_sleep(0.1)'), pool.query('SELECT pg_sleep(0.1)')]);
     const backends = (
@@ -132,7 +134,7 @@ try {
       const duck = await cpuTimed([], () => peer.vectors());
       theirs.push(duck.seconds);
       theirsCpu.push(duck.cpu ?? 0);
-      peerRows = duck.result;
+      peerRows = duck.result.rows;
       console.log(
         `run ${i + 1}: project ${fmt(run.seconds)} s (CPU ${run.cpu === null || run.server === null ? 'n/a' : `${fmt(run.cpu)} s, of which PostgreSQL ${fmt(run.server)}`} s), DuckDB ${fmt(duck.seconds)} s (CPU ${fmt(duck.cpu ?? 0)} s)`,
       );
