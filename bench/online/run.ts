@@ -1,7 +1,8 @@
 // bench/online: features.get of forecast_advanced through HTTP at batch 1, 10 and 100 entities, at a
 // steady request rate, beside, in the same run: raw ioredis pipelined HGETALL of the same keys, and
-// a plain GET /livez (the floor of any HTTP answer). Each line also gives the server's CPU time per
-// call, which moves far less than latency with other load on a shared machine.
+// a plain GET /livez (the floor of any HTTP answer); at batch 1 and 100 also the same call as a
+// plain HTTP GET without the typed client. Each line also gives the server's CPU time per call,
+// which moves far less than latency with other load on a shared machine, and its GC pauses.
 // Options: --seconds=30 per measurement, --rate=100 requests/s, --entities/--hours of the dataset.
 import { onlineKey } from '@aihub/server';
 import { undiciFetch } from '@aihub/server/client';
@@ -21,7 +22,7 @@ const hours = option('hours', 2000);
 const P99_TARGET: Record<number, number> = { 1: 2, 100: 5 };
 const P50_OVER_RAW_TARGET = 0.5;
 
-const { dataset, server, client, url } = await benchServer(entities, hours, {
+const { dataset, server, client, url, apiKey } = await benchServer(entities, hours, {
   AIHUB_WORKERS: 'false',
   LOG_LEVEL: 'error',
 });
@@ -49,6 +50,25 @@ try {
       if (r.vectors.some((v) => v.source !== 'online')) throw new Error('not served online');
     });
     const gc = gcBetween(gcBefore, await gcTotals(url), api.n);
+    // The same call without the typed client (tRPC link, superjson both ways): a plain GET of the
+    // URL it would send and JSON.parse of the answer. What is left above the floor is the server's.
+    const plain =
+      batch === 10
+        ? undefined
+        : await steady(run, async (i) => {
+            const input = JSON.stringify({
+              json: { featureSet: 'forecast_advanced', metric: 'kwh', entityIds: ids(i) },
+            });
+            const response = await undiciFetch(
+              `${url}/trpc/features.get?input=${encodeURIComponent(input)}`,
+              {
+                headers: { authorization: `Bearer ${apiKey}` },
+              },
+            );
+            const body = (await response.json()) as { result?: { data: { json: { vectors: unknown[] } } } };
+            if (body.result?.data.json.vectors.length !== batch)
+              throw new Error(`answered ${response.status}`);
+          });
     const raw = await steady({ seconds, rate }, async (i) => {
       const pipeline = redis.pipeline();
       for (const id of ids(i)) pipeline.hgetall(onlineKey(key, id));
@@ -63,7 +83,8 @@ try {
       `batch ${String(batch).padStart(3)}: features.get ${latencies(api)}` +
         `  |  raw ioredis HGETALL ${latencies(raw)}` +
         `  |  p50 - raw p50 = ${fmt(api.p50 - raw.p50)} ms, p50 / floor p50 = ${fmt(api.p50 / floor.p50)}${targets}` +
-        `\n    ${gc}`,
+        `\n    ${gc}` +
+        (plain ? `\n    features.get as a plain HTTP GET (no typed client): ${latencies(plain)}` : ''),
     );
   }
   console.log(`(${loadNote()} at the end)`);
