@@ -212,8 +212,10 @@ describe('end to end: online features and exports from the bundled CLI; a killed
     const started = await client.features.export.mutate({
       featureSet: 'forecast_basic',
       metric: 'kwh',
-      // About 11 years: a long export, inside the 100,000-hour limit of one export.
-      range: { start: new Date(Date.now() - 96_000 * HOUR), end: new Date() },
+      // 999,000 hours x 2 meters: about 2M rows, inside the 1,000,000-hour limit of one export. The
+      // column-wise exporter writes some 200,000 rows/s here, so a shorter range (192,000 rows) could
+      // finish before the test ever saw it running.
+      range: { start: new Date(Date.now() - 999_000 * HOUR), end: new Date() },
     });
     await until(
       () => client.features.exportGet.query({ id: started.id }),
