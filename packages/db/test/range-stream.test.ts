@@ -169,6 +169,47 @@ describe('range reader (exports)', () => {
     }
   });
 
+  it('reads on the first connection when a second fails to open after the first was given back', async () => {
+    // The second connection's attempt fails only after the first slice was read and its
+    // connection given back (idle): the next slice must take that one, not wait for a give-back
+    // that never comes (an export that lost a connection this way once stayed running forever).
+    const flaky = createTestPool({ connectionString: db.url, max: 6 });
+    const connect = flaky.connect.bind(flaky) as () => Promise<pg.PoolClient>;
+    let attempts = 0;
+    Object.assign(flaky, {
+      connect: async () => {
+        attempts += 1;
+        if (attempts === 2) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          throw new Error('connection refused (test)');
+        }
+        return connect();
+      },
+    });
+    try {
+      const read = (async () => {
+        const rows: FeatureRow[] = [];
+        for await (const batch of streamRangeFeatures(
+          flaky,
+          { ...request, projectId },
+          { sliceRows: HOURS, parallel: 2 },
+        )) {
+          rows.push(...rowsOf(batch));
+        }
+        return rows;
+      })();
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the read never ended')), 10_000),
+      );
+      const rows = await Promise.race([read, timeout]);
+      expect(attempts).toBe(2);
+      expect(rows).toHaveLength(ENTITIES.length * HOURS);
+      expect(new Set(rows.map(key)).size).toBe(rows.length);
+    } finally {
+      await flaky.end();
+    }
+  });
+
   it('gives its connections back when the reader stops early', async () => {
     for await (const batch of streamRangeFeatures(
       pool,

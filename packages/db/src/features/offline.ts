@@ -166,7 +166,7 @@ export async function* streamRangeFeatures(
   const opened: Promise<SliceConnection>[] = [];
   const connections: SliceConnection[] = [];
   const free: SliceConnection[] = [];
-  const waiting: ((c: SliceConnection) => void)[] = [];
+  const waiting: { resolve: (c: SliceConnection) => void; reject: (error: Error) => void }[] = [];
   let snapshot = '';
 
   const open = async (k: number): Promise<SliceConnection> => {
@@ -197,7 +197,13 @@ export async function* streamRangeFeatures(
     c.busy = false;
     return c;
   };
-  const waitForFree = () => new Promise<SliceConnection>((resolve) => waiting.push(resolve));
+  // A connection given back while another was still opening sits in `free`: take it first, or a
+  // slice whose extra connection failed to open would wait for a give-back that never comes.
+  const waitForFree = (): Promise<SliceConnection> => {
+    const idle = free.pop();
+    if (idle) return Promise.resolve(idle);
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
   const acquire = (): Promise<SliceConnection> => {
     const idle = free.pop();
     if (idle) return Promise.resolve(idle);
@@ -214,7 +220,7 @@ export async function* streamRangeFeatures(
   };
   const giveBack = (c: SliceConnection) => {
     const next = waiting.shift();
-    if (next) next(c);
+    if (next) next.resolve(c);
     else free.push(c);
   };
   const width = specs.length;
@@ -271,6 +277,9 @@ export async function* streamRangeFeatures(
       return truncateFeatureColumns(columns, count, width);
     } catch (error) {
       c.broken ??= error instanceof Error ? error : new Error(String(error));
+      // A broken connection is never given back, and its error ends the whole read: slices waiting
+      // for a connection end with it instead of waiting forever.
+      for (const w of waiting.splice(0)) w.reject(c.broken);
       throw error;
     } finally {
       c.busy = false;
