@@ -5,7 +5,6 @@ import {
   ExportParamsSchema,
   type ExportRepository,
   type ExportStatistics,
-  type ExportStatus,
   type FeatureExport,
   type FeatureStatistics,
   type NewExport,
@@ -14,6 +13,7 @@ import {
 } from '@aihub/core';
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
+import { insertExportStatisticsSql, selectExportStatisticsSql } from '../sql/export-statistics.js';
 import {
   cancelExportSql,
   claimExportSql,
@@ -25,28 +25,12 @@ import {
   listExportsSql,
   succeedExportSql,
 } from '../sql/exports.js';
-import { insertExportStatisticsSql, selectExportStatisticsSql } from '../sql/export-statistics.js';
+import type { JobRow } from './job-row.js';
 
-interface ExportRow {
-  id: string;
-  project_id: string;
-  status: ExportStatus;
+interface ExportRow extends JobRow {
   feature_set: string;
   feature_set_version: number;
   metric: string;
-  params: unknown;
-  rows_written: number;
-  total_rows: number | null;
-  bytes: number | null;
-  sha256: string | null;
-  object_key: string | null;
-  error: string | null;
-  warnings: string[];
-  created_by: string;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  heartbeat_at: Date | null;
 }
 
 function toExport(row: ExportRow): FeatureExport {

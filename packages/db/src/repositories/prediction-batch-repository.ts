@@ -1,6 +1,5 @@
 import {
   DomainError,
-  type ExportStatus,
   type NewPredictionBatch,
   type PredictionBatch,
   type PredictionBatchListFilter,
@@ -11,27 +10,12 @@ import {
 import type pg from 'pg';
 import { translateDbError } from '../errors.js';
 import { batchColumns, batchTransitions, insertBatchSql, listBatchesSql } from '../sql/prediction-batches.js';
+import type { JobRow } from './job-row.js';
 
-interface BatchRow {
-  id: string;
-  project_id: string;
-  status: ExportStatus;
+interface BatchRow extends JobRow {
   model_version_id: string;
   model_name: string;
   model_version: number;
-  params: unknown;
-  rows_written: number;
-  total_rows: number | null;
-  bytes: number | null;
-  sha256: string | null;
-  object_key: string | null;
-  error: string | null;
-  warnings: string[];
-  created_by: string;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  heartbeat_at: Date | null;
 }
 
 function toBatch(row: BatchRow): PredictionBatch {
