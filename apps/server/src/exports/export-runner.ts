@@ -145,6 +145,38 @@ export async function endUnfinished(
 }
 
 /**
+ * The supervision every durable job run shares (exports, prediction batches): a heartbeat every
+ * quarter of the heartbeat timeout records the rows written, and finds a cancel (the record no
+ * longer running: `state.stopped`); `aborted` rejects with `stopError` once the deadline passes or
+ * `signal` aborts (shutdown). `end` stops the heartbeat.
+ */
+export function superviseJob(options: {
+  heartbeat: (rows: number) => Promise<boolean>;
+  heartbeatTimeoutMs: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  stopError: (stop: AbortSignal) => Error;
+}) {
+  const state = { written: 0, stopped: false };
+  const beat = async () => {
+    if (!(await options.heartbeat(state.written).catch(() => true))) state.stopped = true;
+  };
+  const timer = setInterval(
+    () => void beat(),
+    Math.max(200, Math.min(5_000, options.heartbeatTimeoutMs / 4)),
+  );
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const stop = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(options.stopError(stop));
+    if (stop.aborted) fail();
+    else stop.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+  return { state, beat, aborted, end: () => clearInterval(timer) };
+}
+
+/**
  * Runs one export. It ends, with the record failed and its objects and upload removed, as soon as
  * any of these happens: the upload fails (the object store's error is the reason), the deadline
  * passes, or `signal` aborts (the server shutting down; its reason is recorded). Nothing waits on
@@ -159,23 +191,14 @@ export async function runExport(
   const { exports: repo, objects } = deps.exports;
   const record = await repo.claim(id);
   if (!record) return 'skipped'; // cancelled while queued, or another worker has it
-  let written = 0;
-  let stopped = false;
-  const beat = async () => {
-    if (!(await repo.heartbeat(id, written).catch(() => true))) stopped = true;
-  };
-  const timer = setInterval(
-    () => void beat(),
-    Math.max(200, Math.min(5_000, deps.exports.heartbeatTimeoutMs / 4)),
-  );
-  const deadline = AbortSignal.timeout(deps.exports.timeoutMs);
-  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () => reject(stopReason(stop.reason, deps.exports.timeoutMs));
-    if (stop.aborted) fail();
-    else stop.addEventListener('abort', fail, { once: true });
+  const run = superviseJob({
+    heartbeat: (rows) => repo.heartbeat(id, rows),
+    heartbeatTimeoutMs: deps.exports.heartbeatTimeoutMs,
+    timeoutMs: deps.exports.timeoutMs,
+    signal,
+    stopError: (stop) => stopReason(stop.reason, deps.exports.timeoutMs),
   });
-  aborted.catch(() => {});
+  const { state, beat, aborted } = run;
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   try {
     const objectKey = finalKey(record);
@@ -191,10 +214,10 @@ export async function runExport(
     });
     const produce = async () => {
       for await (const batch of prefetch(rowsOf(deps.featureStore, deps.exports, record))) {
-        if (stopped) throw new ExportStopped();
+        if (state.stopped) throw new ExportStopped();
         const rows = batch.entityIds.length;
         await encoder.append(batch);
-        written += rows;
+        state.written += rows;
       }
       return encoder.close();
     };
@@ -204,7 +227,7 @@ export async function runExport(
     try {
       statistics = await Promise.race([producing, interrupted]);
     } catch (error) {
-      stopped = true;
+      state.stopped = true;
       await encoder.destroy();
       body.destroy(error instanceof Error ? error : new Error(String(error)));
       await upload.catch(() => {});
@@ -212,17 +235,17 @@ export async function runExport(
     }
     const stored = await Promise.race([upload, aborted]);
     await beat();
-    if (stopped) throw new ExportStopped();
+    if (state.stopped) throw new ExportStopped();
     if (
       !(await repo.succeed(
         id,
-        { rowsWritten: written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey },
+        { rowsWritten: state.written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey },
         { sketch: STATISTICS_SKETCH, features: statistics.features },
       ))
     ) {
       throw new ExportStopped();
     }
-    log.info({ exportId: id, rows: written, bytes: stored.sizeBytes }, 'export succeeded');
+    log.info({ exportId: id, rows: state.written, bytes: stored.sizeBytes }, 'export succeeded');
     return 'succeeded';
   } catch (error) {
     return endUnfinished(error, {
@@ -231,10 +254,10 @@ export async function runExport(
       discard: () => discardExportObjects(objects, record),
       log,
       job: { exportId: id },
-      rows: written,
+      rows: state.written,
     });
   } finally {
-    clearInterval(timer);
+    run.end();
   }
 }
 

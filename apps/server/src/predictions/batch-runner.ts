@@ -15,7 +15,7 @@ import {
   wholeHourBounds,
 } from '@aihub/core';
 import type { Logger } from 'pino';
-import { endUnfinished, sweepDeadJobs } from '../exports/export-runner.js';
+import { endUnfinished, superviseJob, sweepDeadJobs } from '../exports/export-runner.js';
 import { openBatchWriter } from './batch-parquet.js';
 import type { ModelCache } from './model-cache.js';
 import { runModel } from './predict.js';
@@ -151,31 +151,20 @@ export async function runPredictionBatch(
   const { batches: repo, objects } = batchDeps;
   const record = await repo.claim(id);
   if (!record) return 'skipped'; // cancelled while queued, or another worker has it
-  let written = 0;
-  let stopped = false;
-  const beat = async () => {
-    if (!(await repo.heartbeat(id, written).catch(() => true))) stopped = true;
-  };
-  const timer = setInterval(
-    () => void beat(),
-    Math.max(200, Math.min(5_000, batchDeps.heartbeatTimeoutMs / 4)),
-  );
-  const deadline = AbortSignal.timeout(batchDeps.timeoutMs);
-  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  const aborted = new Promise<never>((_, reject) => {
-    const fail = () =>
-      reject(
-        new DomainError(
-          'UNAVAILABLE',
-          signal?.aborted
-            ? 'The server shut down during the prediction batch; start it again'
-            : `The prediction batch did not finish within ${Math.round(batchDeps.timeoutMs / 1000)} s (EXPORT_TIMEOUT_SECONDS)`,
-        ),
-      );
-    if (stop.aborted) fail();
-    else stop.addEventListener('abort', fail, { once: true });
+  const run = superviseJob({
+    heartbeat: (rows) => repo.heartbeat(id, rows),
+    heartbeatTimeoutMs: batchDeps.heartbeatTimeoutMs,
+    timeoutMs: batchDeps.timeoutMs,
+    signal,
+    stopError: () =>
+      new DomainError(
+        'UNAVAILABLE',
+        signal?.aborted
+          ? 'The server shut down during the prediction batch; start it again'
+          : `The prediction batch did not finish within ${Math.round(batchDeps.timeoutMs / 1000)} s (EXPORT_TIMEOUT_SECONDS)`,
+      ),
   });
-  aborted.catch(() => {});
+  const { state, beat, aborted } = run;
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   try {
     const version = await versionOf(batchDeps, record);
@@ -192,13 +181,13 @@ export async function runPredictionBatch(
         fileMetadata(record, new Date()),
       );
       for await (const rows of prefetch(vectorsOf(deps.featureStore, repo, record))) {
-        if (stopped) throw new BatchStopped();
+        if (state.stopped) throw new BatchStopped();
         const outputs = await runModel(
           model,
           rows.map((r) => r.values),
         );
         await writer.append(rows, outputs, version.version);
-        written += rows.length;
+        state.written += rows.length;
       }
       await writer.close();
     });
@@ -206,17 +195,17 @@ export async function runPredictionBatch(
     try {
       await Promise.race([produce, interrupted]);
     } catch (error) {
-      stopped = true;
+      state.stopped = true;
       body.destroy(error instanceof Error ? error : new Error(String(error)));
       await upload.catch(() => {});
       throw error;
     }
     const stored = await Promise.race([upload, aborted]);
     await beat();
-    if (stopped) throw new BatchStopped();
-    const result = { rowsWritten: written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey };
+    if (state.stopped) throw new BatchStopped();
+    const result = { rowsWritten: state.written, bytes: stored.sizeBytes, sha256: stored.sha256, objectKey };
     if (!(await repo.succeed(id, result))) throw new BatchStopped();
-    log.info({ batchId: id, rows: written, bytes: stored.sizeBytes }, 'prediction batch succeeded');
+    log.info({ batchId: id, rows: state.written, bytes: stored.sizeBytes }, 'prediction batch succeeded');
     return 'succeeded';
   } catch (error) {
     return endUnfinished(error, {
@@ -225,10 +214,10 @@ export async function runPredictionBatch(
       discard: () => discardBatchObjects(objects, record),
       log,
       job: { batchId: id },
-      rows: written,
+      rows: state.written,
     });
   } finally {
-    clearInterval(timer);
+    run.end();
   }
 }
 
